@@ -1,0 +1,93 @@
+// lieq generate MODEL "prompt" -n 64: greedy or seeded sampling with a KV cache, streamed.
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "io/model_loader.h"
+#include "runtime/sampler.h"
+#include "runtime/transformer.h"
+#include "tokenizer/tokenizer.h"
+
+namespace lieq::cli {
+namespace {
+
+struct GenerateOptions {
+  std::string model;
+  std::string prompt;
+  int64_t n_predict = 64;
+  SamplerOptions sampler;
+  CommonOptions common;
+};
+
+Status RunGenerate(const GenerateOptions& o) {
+  LIEQ_ASSIGN_OR_RETURN(Model model, LoadModel(o.model));
+  if (!model.tokenizer) return InvalidArgument(o.model + ": the model has no tokenizer");
+  LIEQ_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Create(*model.tokenizer));
+  LIEQ_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, tokenizer.Encode(o.prompt, true));
+  if (prompt.empty()) return InvalidArgument("the prompt is empty");
+  ThreadPool pool(ResolveThreads(o.common));
+  Transformer transformer(model, pool);
+  const ModelConfig& c = model.config;
+  KvCache cache(c, static_cast<int64_t>(prompt.size()) + o.n_predict);
+  Sampler sampler(o.sampler);
+  std::vector<float> hidden(static_cast<size_t>(prompt.size()) * c.hidden_size);
+  std::vector<float> logits(static_cast<size_t>(c.vocab_size));
+
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  LIEQ_RETURN_IF_ERROR(transformer.Forward(prompt, cache, hidden.data()));
+  transformer.Logits(hidden.data() + (prompt.size() - 1) * c.hidden_size, 1, logits.data());
+  const auto t1 = Clock::now();
+  if (!o.common.json) std::printf("%s", o.prompt.c_str());
+  std::vector<int32_t> generated;
+  for (int64_t i = 0; i < o.n_predict; ++i) {
+    const int32_t next = sampler.Sample(logits);
+    if (next == tokenizer.eos_id()) break;
+    generated.push_back(next);
+    if (!o.common.json) {
+      std::printf("%s", tokenizer.TokenPiece(next).c_str());
+      std::fflush(stdout);
+    }
+    if (i + 1 == o.n_predict) break;
+    const int32_t token[1] = {next};
+    LIEQ_RETURN_IF_ERROR(transformer.Forward(token, cache, hidden.data()));
+    transformer.Logits(hidden.data(), 1, logits.data());
+  }
+  const auto t2 = Clock::now();
+  const double prefill_s = std::chrono::duration<double>(t1 - t0).count();
+  const double decode_s = std::chrono::duration<double>(t2 - t1).count();
+  const double decode_tps = generated.size() > 1 ? (generated.size() - 1) / decode_s : 0.0;
+  if (o.common.json) {
+    nlohmann::json j = {{"prompt", o.prompt},
+                        {"prompt_tokens", prompt},
+                        {"tokens", generated},
+                        {"text", tokenizer.Decode(generated)},
+                        {"prefill_tokens_per_second", prompt.size() / prefill_s},
+                        {"decode_tokens_per_second", decode_tps}};
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    std::printf("\n");
+    std::fprintf(stderr, "prompt: %zu tokens, %.1f tokens/s; generated: %zu tokens, %.2f tokens/s\n",
+                 prompt.size(), prompt.size() / prefill_s, generated.size(), decode_tps);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterGenerate(CLI::App& root, Status& result) {
+  auto opts = std::make_shared<GenerateOptions>();
+  CLI::App* app = root.add_subcommand("generate", "Continue a prompt (greedy unless --temp > 0)");
+  app->add_option("model", opts->model, "Hugging Face folder or GGUF file")->required();
+  app->add_option("prompt", opts->prompt, "Prompt text")->required();
+  app->add_option("-n,--n-predict", opts->n_predict, "Tokens to generate")->check(CLI::PositiveNumber);
+  app->add_option("--temp", opts->sampler.temperature, "Sampling temperature (0 = greedy)")->check(CLI::NonNegativeNumber);
+  app->add_option("--top-k", opts->sampler.top_k, "Keep the k most likely tokens (0 = all)")->check(CLI::NonNegativeNumber);
+  app->add_option("--top-p", opts->sampler.top_p, "Nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
+  app->add_option("--seed", opts->sampler.seed, "Sampling seed");
+  AddCommonOptions(*app, opts->common);
+  app->callback([opts, &result] { result = RunGenerate(*opts); });
+}
+
+}  // namespace lieq::cli

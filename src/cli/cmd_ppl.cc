@@ -1,0 +1,91 @@
+// lieq ppl MODEL --text FILE: perplexity by the GPTQ/AWQ protocol or llama-perplexity's.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "core/mapped_file.h"
+#include "eval/perplexity.h"
+#include "io/model_loader.h"
+#include "tokenizer/tokenizer.h"
+
+namespace lieq::cli {
+namespace {
+
+struct PplCliOptions {
+  std::string model;
+  std::string text;
+  std::string protocol = "gptq";
+  int64_t ctx = 0;  // 0 = the protocol's default
+  int64_t chunks = 0;
+  CommonOptions common;
+};
+
+Status RunPpl(const PplCliOptions& o) {
+  PplOptions options;
+  if (o.protocol == "gptq") {
+    options.protocol = PplProtocol::kGptq;
+    options.ctx = o.ctx > 0 ? o.ctx : 2048;
+  } else if (o.protocol == "llama.cpp") {
+    options.protocol = PplProtocol::kLlamaCpp;
+    options.ctx = o.ctx > 0 ? o.ctx : 512;
+  } else {
+    return InvalidArgument("--protocol must be gptq or llama.cpp, got '" + o.protocol + "'");
+  }
+  options.max_windows = o.chunks;
+  LIEQ_ASSIGN_OR_RETURN(Model model, LoadModel(o.model));
+  if (!model.tokenizer) return InvalidArgument(o.model + ": the model has no tokenizer");
+  LIEQ_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Create(*model.tokenizer));
+  LIEQ_ASSIGN_OR_RETURN(std::string text, ReadTextFile(o.text));
+  Result<std::vector<int32_t>> tokens = tokenizer.Encode(text, /*add_special=*/true);
+  if (!tokens.ok()) return tokens.status().WithContext(o.text);
+  if (options.protocol == PplProtocol::kLlamaCpp && tokenizer.add_bos()) {
+    options.bos_id = tokenizer.bos_id();
+  }
+  const int threads = ResolveThreads(o.common);
+  ThreadPool pool(threads);
+  Transformer transformer(model, pool);
+  std::fprintf(stderr, "%s: %zu tokens, %s protocol, ctx %lld, %d threads\n", o.text.c_str(),
+               tokens->size(), o.protocol.c_str(), static_cast<long long>(options.ctx), threads);
+  options.progress = [](int64_t done, int64_t total, double ppl) {
+    std::fprintf(stderr, "\r[%lld/%lld] ppl %.4f", static_cast<long long>(done),
+                 static_cast<long long>(total), ppl);
+    if (done == total) std::fprintf(stderr, "\n");
+  };
+  LIEQ_ASSIGN_OR_RETURN(PplResult r, Perplexity(transformer, *tokens, options));
+  const double tps = r.tokens_processed / r.seconds;
+  if (o.common.json) {
+    nlohmann::json j = {{"model", o.model},       {"text", o.text},
+                        {"protocol", o.protocol}, {"ctx", options.ctx},
+                        {"ppl", r.ppl},           {"ppl_stderr", r.ppl_stderr},
+                        {"mean_nll", r.mean_nll}, {"windows", r.windows},
+                        {"tokens_scored", r.tokens_scored},
+                        {"tokens_processed", r.tokens_processed},
+                        {"text_tokens", tokens->size()},
+                        {"seconds", r.seconds},   {"tokens_per_second", tps},
+                        {"threads", threads}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("PPL = %.4f +/- %.5f  (%lld windows of %lld, %lld tokens scored, %.1f tokens/s)\n",
+                r.ppl, r.ppl_stderr, static_cast<long long>(r.windows),
+                static_cast<long long>(options.ctx), static_cast<long long>(r.tokens_scored), tps);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterPpl(CLI::App& root, Status& result) {
+  auto opts = std::make_shared<PplCliOptions>();
+  CLI::App* app = root.add_subcommand("ppl", "Perplexity of a model on a text file");
+  app->add_option("model", opts->model, "Hugging Face folder or GGUF file")->required();
+  app->add_option("--text", opts->text, "UTF-8 text file (e.g. ../shared/data/eval/wikitext2-test.raw)")->required();
+  app->add_option("--protocol", opts->protocol,
+                  "gptq: windows of --ctx (default 2048), every token scored; llama.cpp: ctx 512, "
+                  "second half of each window scored, as llama-perplexity");
+  app->add_option("--ctx", opts->ctx, "Window length in tokens")->check(CLI::PositiveNumber);
+  app->add_option("--chunks", opts->chunks, "Score only the first N windows")->check(CLI::PositiveNumber);
+  AddCommonOptions(*app, opts->common);
+  app->callback([opts, &result] { result = RunPpl(*opts); });
+}
+
+}  // namespace lieq::cli

@@ -1,0 +1,42 @@
+// A loaded model: configuration, weight views, optional tokenizer, and the storage that
+// keeps the views valid (memory maps of the source files, converted tensors).
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/mapped_file.h"
+#include "core/tensor.h"
+#include "model/config.h"
+#include "model/weights.h"
+#include "tokenizer/tokenizer_spec.h"
+
+namespace lieq {
+
+struct Model {
+  ModelConfig config;
+  ModelWeights weights;
+  std::optional<TokenizerSpec> tokenizer;  // absent when the source has none
+  std::string source_path;                 // folder or .gguf file
+  std::string source_format;               // "safetensors" or "gguf"
+
+  std::vector<std::shared_ptr<MappedFile>> files;  // keep-alive for views into maps
+  std::deque<OwnedTensor> owned;                   // keep-alive for converted tensors
+
+  // Takes ownership of `t` and returns a view that stays valid for the model's lifetime.
+  TensorView Adopt(OwnedTensor t) {
+    owned.push_back(std::move(t));
+    return owned.back().view();
+  }
+
+  Model() = default;
+  Model(Model&&) = default;
+  Model& operator=(Model&&) = default;
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+};
+
+}  // namespace lieq

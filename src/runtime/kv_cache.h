@@ -1,0 +1,36 @@
+// Keys and values of past positions, per block, in float32.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/tensor.h"
+#include "model/config.h"
+
+namespace lieq {
+
+class KvCache {
+ public:
+  KvCache(const ModelConfig& config, int64_t capacity);
+
+  int64_t size() const { return size_; }          // positions stored
+  int64_t capacity() const { return capacity_; }
+  int64_t kv_dim() const { return kv_dim_; }
+
+  float* keys(int block) { return keys_[static_cast<size_t>(block)].f32(); }      // [capacity, Hkv*hd]
+  float* values(int block) { return values_[static_cast<size_t>(block)].f32(); }  // [capacity, Hkv*hd]
+
+  void Advance(int64_t n) { size_ += n; }
+  // Forgets positions from `n` on (shared-prefix scoring rewinds to the prefix).
+  void Truncate(int64_t n) { if (n < size_) size_ = n; }
+  void Clear() { size_ = 0; }
+
+ private:
+  int64_t capacity_;
+  int64_t kv_dim_;
+  int64_t size_ = 0;
+  std::vector<OwnedTensor> keys_;
+  std::vector<OwnedTensor> values_;
+};
+
+}  // namespace lieq

@@ -1,0 +1,44 @@
+#include "runtime/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+namespace lieq {
+
+int32_t Sampler::Sample(std::span<const float> logits) {
+  const auto greedy = [&] {
+    return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+  };
+  if (options_.temperature <= 0.0) return greedy();
+  // Candidates sorted by logit (ties by id, so the order is deterministic).
+  std::vector<int32_t> ids(logits.size());
+  std::iota(ids.begin(), ids.end(), 0);
+  const size_t k = options_.top_k > 0 ? std::min<size_t>(static_cast<size_t>(options_.top_k), ids.size())
+                                      : ids.size();
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end(),
+                    [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+  ids.resize(k);
+  std::vector<double> probs(k);
+  const double max = logits[ids[0]];
+  double sum = 0;
+  for (size_t i = 0; i < k; ++i) sum += probs[i] = std::exp((logits[ids[i]] - max) / options_.temperature);
+  // Nucleus: the smallest prefix whose mass reaches top_p.
+  double mass = 0;
+  size_t keep = k;
+  for (size_t i = 0; i < k; ++i) {
+    mass += probs[i] / sum;
+    if (mass >= options_.top_p) { keep = i + 1; break; }
+  }
+  double kept_sum = 0;
+  for (size_t i = 0; i < keep; ++i) kept_sum += probs[i];
+  double r = rng_.Uniform() * kept_sum;
+  for (size_t i = 0; i < keep; ++i) {
+    r -= probs[i];
+    if (r <= 0) return ids[i];
+  }
+  return ids[keep - 1];
+}
+
+}  // namespace lieq

@@ -1,0 +1,28 @@
+// Picks the next token from logits: greedy, or seeded sampling with temperature, top-k, top-p.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "core/rng.h"
+
+namespace lieq {
+
+struct SamplerOptions {
+  double temperature = 0.0;  // 0 = greedy
+  int64_t top_k = 40;        // 0 = all
+  double top_p = 0.95;       // 1 = all
+  uint64_t seed = 0;
+};
+
+class Sampler {
+ public:
+  explicit Sampler(const SamplerOptions& options) : options_(options), rng_(options.seed) {}
+  int32_t Sample(std::span<const float> logits);
+
+ private:
+  SamplerOptions options_;
+  Rng rng_;
+};
+
+}  // namespace lieq

@@ -1,0 +1,21 @@
+// Helpers shared by the tests.
+#pragma once
+
+#include <string>
+
+namespace lieq::testing {
+
+// ../shared (or $LIEQ_SHARED_DIR). Fails the calling test with a clear message when the
+// folder is missing: tests that need the data must never pass silently without it.
+std::string SharedDir();
+
+// Path to the built `lieq` executable ($LIEQ_BINARY, set by CTest).
+std::string LieqBinary();
+
+// A fresh, empty temporary directory, removed at process exit.
+std::string TempDir();
+
+// Runs a shell command; returns its exit status and fills `output` with stdout+stderr.
+int RunCommand(const std::string& command, std::string* output);
+
+}  // namespace lieq::testing
