@@ -13,7 +13,7 @@ namespace lieq::testing {
 
 std::string SharedDir() {
   const char* env = std::getenv("LIEQ_SHARED_DIR");
-  const std::string dir = env != nullptr ? env : "../shared";
+  const std::string dir = env != nullptr ? env : LIEQ_DEFAULT_SHARED_DIR;
   if (!std::filesystem::exists(dir + "/README.md")) {
     ADD_FAILURE() << "shared data folder not found at '" << dir
                   << "' (set LIEQ_SHARED_DIR); this test needs it and must not pass without it";
@@ -23,11 +23,7 @@ std::string SharedDir() {
 
 std::string LieqBinary() {
   const char* env = std::getenv("LIEQ_BINARY");
-  if (env == nullptr) {
-    ADD_FAILURE() << "LIEQ_BINARY is not set (run the tests through ctest)";
-    return "lieq";
-  }
-  return env;
+  return env != nullptr ? env : LIEQ_DEFAULT_BINARY;
 }
 
 std::string TempDir() {
@@ -49,7 +45,7 @@ std::string TempDir() {
 
 int RunCommand(const std::string& command, std::string* output) {
   output->clear();
-  std::FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  std::FILE* pipe = ::popen(("{ " + command + "; } 2>&1").c_str(), "r");
   if (pipe == nullptr) return -1;
   std::array<char, 4096> buf;
   size_t n;

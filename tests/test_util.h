@@ -5,11 +5,11 @@
 
 namespace lieq::testing {
 
-// ../shared (or $LIEQ_SHARED_DIR). Fails the calling test with a clear message when the
+// ../shared as configured (or $LIEQ_SHARED_DIR). Fails the calling test with a clear message when the
 // folder is missing: tests that need the data must never pass silently without it.
 std::string SharedDir();
 
-// Path to the built `lieq` executable ($LIEQ_BINARY, set by CTest).
+// Path to the built `lieq` executable (or $LIEQ_BINARY).
 std::string LieqBinary();
 
 // A fresh, empty temporary directory, removed at process exit.

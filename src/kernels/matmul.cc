@@ -1,7 +1,6 @@
-// First correct version; the SIMD kernels replace the non-F32 paths.
+// Entry point of the linear layers (dispatch by n) and the scalar reference the fast paths are
+// tested against. The fast paths live in matmul_gemv.cc (decode) and matmul_gemm.cc (prefill).
 #include "kernels/matmul.h"
-
-#include <cblas.h>
 
 #include <cassert>
 #include <vector>
@@ -29,7 +28,8 @@ void RowToF32(const TensorView& w, int64_t r, float* out) {
       for (int64_t i = 0; i < k; ++i) out[i] = Bf16ToF32(p[i]);
       break;
     }
-    default: assert(false && "RowToF32: quantized weights are dequantized at load");
+    default:
+      assert(false && "RowToF32: quantized weights are dequantized at load");
   }
 }
 
@@ -47,25 +47,11 @@ void MatMulReference(const float* x, int64_t n, const TensorView& w, float* y) {
 }
 
 void MatMul(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool) {
-  const int64_t out = w.rows(), k = w.cols();
-  if (w.dtype == DType::kF32) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n),
-                static_cast<int>(out), static_cast<int>(k), 1.0f, x, static_cast<int>(k),
-                reinterpret_cast<const float*>(w.data), static_cast<int>(k), 0.0f, y,
-                static_cast<int>(out));
-    return;
+  if (n <= kMatMulGemvMaxRows) {
+    MatMulGemv(x, n, w, y, pool);
+  } else {
+    MatMulGemm(x, n, w, y, pool);
   }
-  pool.ParallelRanges(out, [&](int, int64_t b, int64_t e) {
-    std::vector<float> row(static_cast<size_t>(k));
-    for (int64_t o = b; o < e; ++o) {
-      RowToF32(w, o, row.data());
-      for (int64_t t = 0; t < n; ++t) {
-        float acc = 0;
-        for (int64_t i = 0; i < k; ++i) acc += x[t * k + i] * row[i];
-        y[t * out + o] = acc;
-      }
-    }
-  });
 }
 
 }  // namespace lieq

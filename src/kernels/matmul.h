@@ -1,4 +1,13 @@
 // Linear layers: y[n, out] = x[n, in] · W[out, in]ᵀ for every weight dtype the engine runs.
+//
+// Two fast paths, both parallel over the ThreadPool by output rows (never over `in`), so the
+// value of every y element is computed by the same instruction sequence whatever the thread
+// count: results are bitwise identical for 1 and N threads.
+//   - MatMulGemv (decode, few rows of x): SIMD dot products (Google Highway, dispatched at run
+//     time) that stream W from memory once for all rows of x.
+//   - MatMulGemm (prefill, many rows of x): W in fixed panels of rows, BF16/F16 panels widened
+//     to F32 in a per-thread scratch buffer, each panel multiplied by cblas_sgemm.
+// MatMul picks between them by n.
 #pragma once
 
 #include <cstdint>
@@ -8,14 +17,40 @@
 
 namespace lieq {
 
-// Fast path: BLAS for many rows (prefill), SIMD dot products for few rows (decode).
+// Largest n that MatMul sends to MatMulGemv. GEMV is memory-bound for a few rows and then
+// FMA-bound; sgemm's register blocking wins only from ~16-24 rows, because below that OpenBLAS
+// spends more on packing (and the 16-bit paths on widening whole panels) than it saves
+// (bench_matmul's crossover table).
+inline constexpr int64_t kMatMulGemvMaxRows = 16;
+
+// Rows of W per sgemm call in MatMulGemm. A fixed number (not "rows / threads") so that the
+// split, and with it every result, does not depend on the thread count; 256 keeps a widened
+// panel of a 1024-wide layer (1 MiB) in L2 and the panel count of small layers above 2.
+inline constexpr int64_t kMatMulPanelRows = 256;
+
+// Fast path: MatMulGemv for n <= kMatMulGemvMaxRows, MatMulGemm otherwise.
 // W may be F32, F16 or BF16. y must not alias x.
 void MatMul(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool);
+
+// Decode path, valid for any n (x is consumed in groups of up to 8 rows; each group of W rows
+// stays in L1 while all groups pass over it, so W is read from memory once).
+// W may be F32, F16 or BF16. y must not alias x.
+void MatMulGemv(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool);
+
+// Prefill path, valid for any n. Calls cblas_sgemm from every pool thread and therefore sets
+// OpenBLAS to one thread (openblas_set_num_threads(1)) when it is not already: OpenBLAS 0.3.21
+// has no per-call thread count, and its own threads would compete with the pool's.
+// W may be F32, F16 or BF16. y must not alias x.
+void MatMulGemm(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool);
 
 // Scalar reference with double accumulation; what every fast path is tested against.
 void MatMulReference(const float* x, int64_t n, const TensorView& w, float* y);
 
 // Converts row r of a F32/F16/BF16 matrix to floats.
 void RowToF32(const TensorView& w, int64_t r, float* out);
+
+// Converts rows [r0, r0 + rows) of a F32/F16/BF16 matrix to floats, SIMD; out is
+// [rows, w.cols()] row-major. Exact (every F16 and BF16 value is a float).
+void RowsToF32(const TensorView& w, int64_t r0, int64_t rows, float* out);
 
 }  // namespace lieq

@@ -19,10 +19,19 @@ enum class TokenType : int32_t {
   kByte = 6,
 };
 
+// tokenizer.json's matching flags of one added token. GGUF stores none, so a token without an
+// entry matches exactly its text wherever it occurs.
+struct AddedTokenFlags {
+  int32_t id = -1;
+  bool lstrip = false;       // the match also swallows whitespace before the token
+  bool rstrip = false;       // ... and after it
+  bool single_word = false;  // matches only when not inside a word
+};
+
 struct TokenizerSpec {
   enum class Kind {
-    kByteLevelBpe,       // GPT-2 style byte-level BPE (Qwen2/3, Llama-3); GGUF "gpt2"
-    kSentencePieceBpe,   // Llama-2 style BPE with byte fallback; GGUF "llama"
+    kByteLevelBpe,      // GPT-2 style byte-level BPE (Qwen2/3, Llama-3); GGUF "gpt2"
+    kSentencePieceBpe,  // Llama-2 style BPE with byte fallback; GGUF "llama"
   };
   Kind kind = Kind::kByteLevelBpe;
   std::string pre;                  // pre-tokenizer in llama.cpp's names: "qwen2", "llama-bpe", ...
@@ -36,7 +45,9 @@ struct TokenizerSpec {
   int32_t pad_id = -1;
   bool add_bos = false;
   bool add_eos = false;
-  bool nfc = false;                 // NFC normaliser (Qwen)
+  bool nfc = false;              // NFC normaliser (Qwen)
+  bool add_space_prefix = true;  // kSentencePieceBpe: "▁" before the text (GGUF add_space_prefix)
+  std::vector<AddedTokenFlags> added_token_flags;  // only tokens with a flag set
   std::string chat_template;
 };
 

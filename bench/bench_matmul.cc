@@ -1,0 +1,288 @@
+// Throughput of the linear-layer kernels on Qwen3-0.6B shapes, next to the machine's streaming
+// read bandwidth measured in the same run.
+//
+//   OPENBLAS_CORETYPE=SkylakeX bench_matmul [rounds [sections]]
+//
+// rounds: measurements per case (default 5); sections: any of d (decode), c (GEMV/GEMM
+// crossover), p (prefill), default "dcp"; the streaming read is always measured.
+// (Debian's OpenBLAS 0.3.21 needs OPENBLAS_CORETYPE=SkylakeX to use its AVX-512 kernels on
+// recent CPUs.) The host may be shared, so every decode measurement is paired with a streaming
+// read of a 1 GiB buffer taken just before it, and the table reports the median over rounds of
+// each number and of the per-round ratio.
+//
+// Decode (n = 1..8): GB/s of W read, W cycled over enough copies to defeat the caches as a real
+// model does. Prefill: GFLOP/s = 2·n·out·in / time, plus one multi-threaded cblas_sgemm call on
+// the whole F32 matrix as the baseline that the panel scheme is measured against.
+#include <cblas.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "core/thread_pool.h"
+#include "hwy/highway.h"
+#include "kernels/matmul.h"
+
+namespace lieq {
+namespace {
+
+namespace hn = hwy::HWY_NAMESPACE;
+using Clock = std::chrono::steady_clock;
+
+// Decode weights are cycled over copies totalling at least this many bytes: 8× the 32 MiB L3.
+constexpr int64_t kColdBytes = int64_t{256} << 20;
+// The streaming-read buffer: far larger than every cache.
+constexpr int64_t kStreamBytes = int64_t{1} << 30;
+
+double Seconds(const std::function<void()>& fn) {
+  const auto t0 = Clock::now();
+  fn();
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double Median(std::vector<double> v) {
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+// Reads a buffer once, split between the pool's threads, with SIMD loads into four
+// independent sums (never latency-bound).
+class StreamRead {
+ public:
+  StreamRead() : buffer_(static_cast<size_t>(kStreamBytes)) {
+    std::memset(buffer_.data(), 1, static_cast<size_t>(kStreamBytes));
+  }
+
+  double GBps(ThreadPool& pool) {
+    const hn::ScalableTag<uint64_t> d;
+    const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+    const int64_t blocks = kStreamBytes / 8 / (4 * lanes);
+    const uint64_t* words = buffer_.As<uint64_t>();
+    std::vector<uint64_t> sums(static_cast<size_t>(pool.size()));
+    const double s = Seconds([&] {
+      pool.ParallelRanges(blocks, [&](int thread, int64_t b, int64_t e) {
+        auto a0 = hn::Zero(d), a1 = a0, a2 = a0, a3 = a0;
+        for (const uint64_t* p = words + b * 4 * lanes; p < words + e * 4 * lanes; p += 4 * lanes) {
+          a0 = hn::Add(a0, hn::Load(d, p));
+          a1 = hn::Add(a1, hn::Load(d, p + lanes));
+          a2 = hn::Add(a2, hn::Load(d, p + 2 * lanes));
+          a3 = hn::Add(a3, hn::Load(d, p + 3 * lanes));
+        }
+        sums[static_cast<size_t>(thread)] =
+            hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3))));
+      });
+    });
+    if (sums[0] == 1) std::printf(" ");  // keeps the loads alive
+    return static_cast<double>(kStreamBytes) / s / 1e9;
+  }
+
+ private:
+  AlignedBuffer buffer_;
+};
+
+// `copies` matrices [out, in] of dtype holding small finite values (they do not matter).
+std::vector<OwnedTensor> MakeWeights(DType dtype, int64_t out, int64_t in, int copies) {
+  std::vector<OwnedTensor> ws;
+  uint32_t state = 12345;
+  for (int c = 0; c < copies; ++c) {
+    OwnedTensor t = OwnedTensor::Zeros(dtype, {out, in});
+    const int64_t count = out * in;
+    for (int64_t i = 0; i < count; ++i) {
+      state = state * 1664525u + 1013904223u;  // an LCG: fast and good enough here
+      if (dtype == DType::kF32) {
+        t.f32()[i] = static_cast<float>(state >> 8) * 1e-9f;
+      } else {
+        // Exponent bits 0x38: normal values in both F16 (~0.5) and BF16 (~1e-4).
+        t.buffer.As<uint16_t>()[i] = static_cast<uint16_t>(0x3800 | ((state >> 8) & 0x3ff));
+      }
+    }
+    ws.push_back(std::move(t));
+  }
+  return ws;
+}
+
+int CopiesForColdCache(int64_t bytes) {
+  return static_cast<int>(std::max<int64_t>(1, (kColdBytes + bytes - 1) / bytes));
+}
+
+struct Layer {
+  const char* name;
+  int64_t out, in;
+};
+constexpr Layer kLayers[] = {
+    {"q", 2048, 1024},    {"k/v/o", 1024, 1024},     {"gate/up", 3072, 1024},
+    {"down", 1024, 3072}, {"lm_head", 151936, 1024},
+};
+constexpr DType kDTypes[] = {DType::kF32, DType::kBF16, DType::kF16};
+
+std::string DTypeName(DType dtype) { return std::string(Name(dtype)); }
+
+void BenchDecode(int rounds, StreamRead& stream) {
+  std::printf(
+      "\n## Decode: MatMul (GEMV path). GB/s of W read; stream = 1 GiB read just before; "
+      "%% = median of per-round ratios\n");
+  std::printf("%-8s %-5s %2s | %7s %7s %5s | %7s %7s %5s | %8s\n", "layer", "dtype", "n", "1 thr",
+              "stream", "%", "2 thr", "stream", "%", "GFLOP/s");
+  for (const Layer& layer : kLayers) {
+    for (DType dtype : kDTypes) {
+      const int64_t bytes = RowBytes(dtype, layer.in) * layer.out;
+      const int copies = CopiesForColdCache(bytes);
+      const std::vector<OwnedTensor> ws = MakeWeights(dtype, layer.out, layer.in, copies);
+      // Calls per round: enough to read kColdBytes, so each round outlasts timer noise.
+      const int calls = copies;
+      for (int64_t n : {1, 4, 8}) {
+        if (n > 1 && layer.out > 4096) continue;  // lm_head decodes one token at a time
+        std::vector<float> x(static_cast<size_t>(n * layer.in), 0.01f);
+        std::vector<float> y(static_cast<size_t>(n * layer.out));
+        std::printf("%-8s %-5s %2ld |", layer.name, DTypeName(dtype).c_str(), static_cast<long>(n));
+        double gflops = 0;
+        for (int threads : {1, 2}) {
+          ThreadPool pool(threads);
+          MatMul(x.data(), n, ws[0].view(), y.data(), pool);  // warm-up
+          std::vector<double> gbps, streams, ratios;
+          for (int r = 0; r < rounds; ++r) {
+            const double s_gbps = stream.GBps(pool);
+            const double s = Seconds([&] {
+              for (int c = 0; c < calls; ++c) {
+                MatMul(x.data(), n, ws[static_cast<size_t>(c)].view(), y.data(), pool);
+              }
+            });
+            gbps.push_back(static_cast<double>(bytes) * calls / s / 1e9);
+            streams.push_back(s_gbps);
+            ratios.push_back(gbps.back() / s_gbps);
+          }
+          std::printf(" %7.1f %7.1f %4.0f%% |", Median(gbps), Median(streams),
+                      100 * Median(ratios));
+          gflops =
+              Median(gbps) / static_cast<double>(RowBytes(dtype, 1)) * 2.0 * static_cast<double>(n);
+        }
+        std::printf(" %8.1f\n", gflops);
+      }
+    }
+  }
+}
+
+// Both paths at the sizes around kMatMulGemvMaxRows, to place the crossover; the two are timed
+// alternately, round by round.
+void BenchCrossover(int rounds) {
+  std::printf("\n## Crossover (gate/up %ldx%ld, 2 threads, W cycled): us per call, median\n",
+              static_cast<long>(kLayers[2].out), static_cast<long>(kLayers[2].in));
+  std::printf("%-5s %4s | %9s %9s\n", "dtype", "n", "Gemv", "Gemm");
+  const Layer layer = kLayers[2];
+  ThreadPool pool(2);
+  for (DType dtype : kDTypes) {
+    const int64_t bytes = RowBytes(dtype, layer.in) * layer.out;
+    const int copies = CopiesForColdCache(bytes);
+    const std::vector<OwnedTensor> ws = MakeWeights(dtype, layer.out, layer.in, copies);
+    for (int64_t n : {4, 8, 9, 12, 16, 24, 32, 48}) {
+      std::vector<float> x(static_cast<size_t>(n * layer.in), 0.01f);
+      std::vector<float> y(static_cast<size_t>(n * layer.out));
+      std::vector<double> gemv, gemm;
+      for (int r = 0; r < rounds; ++r) {
+        gemv.push_back(Seconds([&] {
+                         for (int c = 0; c < copies; ++c) {
+                           MatMulGemv(x.data(), n, ws[static_cast<size_t>(c)].view(), y.data(),
+                                      pool);
+                         }
+                       }) /
+                       copies);
+        gemm.push_back(Seconds([&] {
+                         for (int c = 0; c < copies; ++c) {
+                           MatMulGemm(x.data(), n, ws[static_cast<size_t>(c)].view(), y.data(),
+                                      pool);
+                         }
+                       }) /
+                       copies);
+      }
+      std::printf("%-5s %4ld | %9.1f %9.1f\n", DTypeName(dtype).c_str(), static_cast<long>(n),
+                  Median(gemv) * 1e6, Median(gemm) * 1e6);
+    }
+  }
+}
+
+void BenchPrefill(int rounds) {
+  std::printf("\n## Prefill: MatMul (panel sgemm path), GFLOP/s, median of rounds\n");
+  std::printf("%-8s %-5s %5s | %8s %8s | %s\n", "layer", "dtype", "n", "1 thr", "2 thr",
+              "F32 only: one cblas_sgemm call, OpenBLAS threads 1 / 2");
+  struct Case {
+    Layer layer;
+    int64_t n;
+  };
+  // lm_head is scored 64 rows at a time by the perplexity code.
+  const Case cases[] = {{kLayers[0], 512}, {kLayers[1], 512},  {kLayers[2], 512},
+                        {kLayers[3], 512}, {kLayers[2], 2048}, {kLayers[4], 64}};
+  for (const Case& c : cases) {
+    const double flops = 2.0 * static_cast<double>(c.n * c.layer.out * c.layer.in);
+    std::vector<float> x(static_cast<size_t>(c.n * c.layer.in), 0.01f);
+    std::vector<float> y(static_cast<size_t>(c.n * c.layer.out));
+    for (DType dtype : kDTypes) {
+      const std::vector<OwnedTensor> ws = MakeWeights(dtype, c.layer.out, c.layer.in, 1);
+      const TensorView w = ws[0].view();
+      std::printf("%-8s %-5s %5ld |", c.layer.name, DTypeName(dtype).c_str(),
+                  static_cast<long>(c.n));
+      for (int threads : {1, 2}) {
+        ThreadPool pool(threads);
+        MatMul(x.data(), c.n, w, y.data(), pool);  // warm-up
+        std::vector<double> g;
+        for (int r = 0; r < rounds; ++r) {
+          g.push_back(flops / Seconds([&] { MatMul(x.data(), c.n, w, y.data(), pool); }) / 1e9);
+        }
+        std::printf(" %8.1f", Median(g));
+      }
+      std::printf(" |");
+      if (dtype == DType::kF32) {
+        for (int threads : {1, 2}) {
+          openblas_set_num_threads(threads);
+          auto call = [&] {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(c.n),
+                        static_cast<int>(c.layer.out), static_cast<int>(c.layer.in), 1.0f, x.data(),
+                        static_cast<int>(c.layer.in), w.F32().data(), static_cast<int>(c.layer.in),
+                        0.0f, y.data(), static_cast<int>(c.layer.out));
+          };
+          call();  // warm-up
+          std::vector<double> g;
+          for (int r = 0; r < rounds; ++r) g.push_back(flops / Seconds(call) / 1e9);
+          std::printf(" %8.1f", Median(g));
+        }
+        openblas_set_num_threads(1);
+      }
+      std::printf("\n");
+    }
+  }
+}
+
+int Main(int argc, char** argv) {
+  const int rounds = argc > 1 ? std::atoi(argv[1]) : 5;
+  const std::string sections = argc > 2 ? argv[2] : "dcp";
+  if (rounds < 1 || sections.find_first_not_of("dcp") != std::string::npos) {
+    std::fprintf(stderr, "usage: bench_matmul [rounds >= 1 [sections: any of d, c, p]]\n");
+    return 2;
+  }
+  const char* core = std::getenv("OPENBLAS_CORETYPE");
+  std::printf("OpenBLAS core: %s (OPENBLAS_CORETYPE=%s), SIMD baseline: %s\n",
+              openblas_get_corename(), core ? core : "unset", hwy::TargetName(HWY_STATIC_TARGET));
+  StreamRead stream;
+  for (int threads : {1, 2}) {
+    ThreadPool pool(threads);
+    std::vector<double> g;
+    for (int r = 0; r < rounds; ++r) g.push_back(stream.GBps(pool));
+    std::printf("Streaming read of 1 GiB, %d thread(s): median %.1f GB/s, best %.1f GB/s\n",
+                threads, Median(g), *std::max_element(g.begin(), g.end()));
+  }
+  if (sections.find('d') != std::string::npos) BenchDecode(rounds, stream);
+  if (sections.find('c') != std::string::npos) BenchCrossover(rounds);
+  if (sections.find('p') != std::string::npos) BenchPrefill(rounds);
+  return 0;
+}
+
+}  // namespace
+}  // namespace lieq
+
+int main(int argc, char** argv) { return lieq::Main(argc, argv); }

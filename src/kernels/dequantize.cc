@@ -1,0 +1,153 @@
+#include "kernels/dequantize.h"
+
+#include <cassert>
+#include <cstring>
+
+#include "core/half.h"
+#include "kernels/block_formats.h"
+
+namespace lieq {
+namespace {
+
+// Blocks are read by memcpy into a local struct: GGUF only aligns whole tensors, and a row of
+// 34-byte Q8_0 blocks puts most blocks at odd addresses.
+template <typename Block>
+Block LoadBlock(const std::byte* src, int64_t i) {
+  Block b;
+  std::memcpy(&b, src + i * static_cast<int64_t>(sizeof(Block)), sizeof(Block));
+  return b;
+}
+
+void DecodeQ8_0(const BlockQ8_0& b, float* y) {
+  const float d = F16ToF32(b.d);
+  for (int k = 0; k < kQK; ++k) y[k] = d * static_cast<float>(b.qs[k]);
+}
+
+void DecodeQ4_0(const BlockQ4_0& b, float* y) {
+  const float d = F16ToF32(b.d);
+  for (int j = 0; j < kQK / 2; ++j) {
+    y[j] = d * static_cast<float>((b.qs[j] & 0xF) - 8);
+    y[j + kQK / 2] = d * static_cast<float>((b.qs[j] >> 4) - 8);
+  }
+}
+
+void DecodeQ4_1(const BlockQ4_1& b, float* y) {
+  const float d = F16ToF32(b.d), m = F16ToF32(b.m);
+  for (int j = 0; j < kQK / 2; ++j) {
+    y[j] = d * static_cast<float>(b.qs[j] & 0xF) + m;
+    y[j + kQK / 2] = d * static_cast<float>(b.qs[j] >> 4) + m;
+  }
+}
+
+void DecodeQ2_K(const BlockQ2_K& b, float* y) {
+  const float d = F16ToF32(b.d), dmin = F16ToF32(b.dmin);
+  for (int e = 0; e < kQK_K; ++e) {
+    const int half = e / 128, j = (e % 128) / 32, byte = 32 * half + e % 32;
+    const int q = (b.qs[byte] >> (2 * j)) & 3;
+    const uint8_t sc = b.scales[e / 16];
+    y[e] = d * static_cast<float>(sc & 0xF) * static_cast<float>(q) -
+           dmin * static_cast<float>(sc >> 4);
+  }
+}
+
+// The 6-bit scale of Q3_K sub-block s (0..63, stored with an offset of 32).
+int Q3KScale(const uint8_t* scales, int s) {
+  const int low = s < 8 ? scales[s] & 0xF : scales[s - 8] >> 4;
+  const int high = (scales[8 + s % 4] >> (2 * (s / 4))) & 3;
+  return low | high << 4;
+}
+
+void DecodeQ3_K(const BlockQ3_K& b, float* y) {
+  const float d = F16ToF32(b.d);
+  for (int e = 0; e < kQK_K; ++e) {
+    const int half = e / 128, j = (e % 128) / 32, byte = 32 * half + e % 32;
+    const int low = (b.qs[byte] >> (2 * j)) & 3;
+    const int high = (b.hmask[e % 32] >> (e / 32)) & 1;
+    const int q = (low | high << 2) - 4;
+    y[e] = d * static_cast<float>(Q3KScale(b.scales, e / 16) - 32) * static_cast<float>(q);
+  }
+}
+
+// The 6-bit scale and min of Q4_K/Q5_K sub-block s (0..7).
+void Q4KScaleMin(const uint8_t* scales, int s, int* sc, int* mn) {
+  if (s < 4) {
+    *sc = scales[s] & 63;
+    *mn = scales[s + 4] & 63;
+  } else {
+    *sc = (scales[s + 4] & 0xF) | (scales[s - 4] >> 6) << 4;
+    *mn = (scales[s + 4] >> 4) | (scales[s] >> 6) << 4;
+  }
+}
+
+// Shared by Q4_K and Q5_K: qh == nullptr for Q4_K.
+void DecodeK4Or5(uint16_t d16, uint16_t dmin16, const uint8_t* scales, const uint8_t* qs,
+                 const uint8_t* qh, float* y) {
+  const float d = F16ToF32(d16), dmin = F16ToF32(dmin16);
+  for (int e = 0; e < kQK_K; ++e) {
+    const int g = e / 64, upper = (e % 64) / 32, b = e % 32;
+    int q = (qs[32 * g + b] >> (4 * upper)) & 0xF;
+    if (qh != nullptr) q |= ((qh[b] >> (2 * g + upper)) & 1) << 4;
+    int sc, mn;
+    Q4KScaleMin(scales, e / 32, &sc, &mn);
+    y[e] = d * static_cast<float>(sc) * static_cast<float>(q) - dmin * static_cast<float>(mn);
+  }
+}
+
+void DecodeQ6_K(const BlockQ6_K& b, float* y) {
+  const float d = F16ToF32(b.d);
+  for (int e = 0; e < kQK_K; ++e) {
+    const int half = e / 128, quarter = (e % 128) / 32, i = e % 32;
+    const uint8_t* ql = b.ql + 64 * half;
+    const uint8_t* qh = b.qh + 32 * half;
+    // Quarters 0 and 2 use ql[i], 1 and 3 use ql[32 + i]; quarters 2 and 3 the high nibble.
+    const int low = (ql[32 * (quarter % 2) + i] >> (4 * (quarter / 2))) & 0xF;
+    const int high = (qh[i] >> (2 * quarter)) & 3;
+    const int q = (low | high << 4) - 32;
+    y[e] = d * static_cast<float>(b.scales[e / 16]) * static_cast<float>(q);
+  }
+}
+
+// Decodes every block of a row with `decode`.
+template <typename Block, typename Decode>
+void DecodeBlocks(const std::byte* src, float* dst, int64_t n, int64_t block_elems,
+                  Decode decode) {
+  for (int64_t i = 0; i < n / block_elems; ++i) {
+    decode(LoadBlock<Block>(src, i), dst + i * block_elems);
+  }
+}
+
+}  // namespace
+
+void DequantizeRow(DType type, const std::byte* src, float* dst, int64_t n) {
+  assert(n % Info(type).block_size == 0);
+  switch (type) {
+    case DType::kF32:
+      std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
+      return;
+    case DType::kF16:
+    case DType::kBF16:
+      for (int64_t i = 0; i < n; ++i) {
+        uint16_t h;
+        std::memcpy(&h, src + 2 * i, 2);
+        dst[i] = type == DType::kF16 ? F16ToF32(h) : Bf16ToF32(h);
+      }
+      return;
+    case DType::kQ8_0: return DecodeBlocks<BlockQ8_0>(src, dst, n, kQK, DecodeQ8_0);
+    case DType::kQ4_0: return DecodeBlocks<BlockQ4_0>(src, dst, n, kQK, DecodeQ4_0);
+    case DType::kQ4_1: return DecodeBlocks<BlockQ4_1>(src, dst, n, kQK, DecodeQ4_1);
+    case DType::kQ2_K: return DecodeBlocks<BlockQ2_K>(src, dst, n, kQK_K, DecodeQ2_K);
+    case DType::kQ3_K: return DecodeBlocks<BlockQ3_K>(src, dst, n, kQK_K, DecodeQ3_K);
+    case DType::kQ4_K:
+      return DecodeBlocks<BlockQ4_K>(src, dst, n, kQK_K, [](const BlockQ4_K& b, float* y) {
+        DecodeK4Or5(b.d, b.dmin, b.scales, b.qs, nullptr, y);
+      });
+    case DType::kQ5_K:
+      return DecodeBlocks<BlockQ5_K>(src, dst, n, kQK_K, [](const BlockQ5_K& b, float* y) {
+        DecodeK4Or5(b.d, b.dmin, b.scales, b.qs, b.qh, y);
+      });
+    case DType::kQ6_K: return DecodeBlocks<BlockQ6_K>(src, dst, n, kQK_K, DecodeQ6_K);
+  }
+  assert(false && "DequantizeRow: dtype missing from the switch");
+}
+
+}  // namespace lieq
