@@ -123,13 +123,12 @@ Result<ModelConfig> ConfigFromGguf(const GgufFile& f) {
   }
 
   // Llama-3 rope scaling travels as per-frequency divisors; linear scaling divides them all.
-  const double linear = c.rope_scaling.type == RopeScaling::Type::kLinear ? c.rope_scaling.factor
-                                                                          : 1.0;
+  const double linear =
+      c.rope_scaling.type == RopeScaling::Type::kLinear ? c.rope_scaling.factor : 1.0;
   if (const GgufTensorInfo* freqs = f.FindTensor("rope_freqs.weight")) {
     if (freqs->shape != Shape{c.head_dim / 2}) {
-      return InvalidArgument(path + ": rope_freqs.weight has shape " +
-                             ShapeToString(freqs->shape) + ", expected [" +
-                             std::to_string(c.head_dim / 2) + "]");
+      return InvalidArgument(path + ": rope_freqs.weight has shape " + ShapeToString(freqs->shape) +
+                             ", expected [" + std::to_string(c.head_dim / 2) + "]");
     }
     c.rope_freq_factors.resize(static_cast<size_t>(c.head_dim / 2));
     DequantizeRow(freqs->dtype, f.View(*freqs).data, c.rope_freq_factors.data(), c.head_dim / 2);
@@ -259,17 +258,28 @@ int64_t LlamaGgufRowOfHfRow(int64_t hf_row, int64_t head_dim) {
 
 uint32_t GgufFileType(DType type) {
   switch (type) {
-    case DType::kF32: return 0;    // ALL_F32
-    case DType::kF16: return 1;    // MOSTLY_F16
-    case DType::kQ4_0: return 2;   // MOSTLY_Q4_0
-    case DType::kQ4_1: return 3;   // MOSTLY_Q4_1
-    case DType::kQ8_0: return 7;   // MOSTLY_Q8_0
-    case DType::kQ2_K: return 10;  // MOSTLY_Q2_K
-    case DType::kQ3_K: return 11;  // MOSTLY_Q3_K_S (all Q3_K)
-    case DType::kQ4_K: return 14;  // MOSTLY_Q4_K_S
-    case DType::kQ5_K: return 16;  // MOSTLY_Q5_K_S
-    case DType::kQ6_K: return 18;  // MOSTLY_Q6_K
-    case DType::kBF16: return 32;  // MOSTLY_BF16
+    case DType::kF32:
+      return 0;  // ALL_F32
+    case DType::kF16:
+      return 1;  // MOSTLY_F16
+    case DType::kQ4_0:
+      return 2;  // MOSTLY_Q4_0
+    case DType::kQ4_1:
+      return 3;  // MOSTLY_Q4_1
+    case DType::kQ8_0:
+      return 7;  // MOSTLY_Q8_0
+    case DType::kQ2_K:
+      return 10;  // MOSTLY_Q2_K
+    case DType::kQ3_K:
+      return 11;  // MOSTLY_Q3_K_S (all Q3_K)
+    case DType::kQ4_K:
+      return 14;  // MOSTLY_Q4_K_S
+    case DType::kQ5_K:
+      return 16;  // MOSTLY_Q5_K_S
+    case DType::kQ6_K:
+      return 18;  // MOSTLY_Q6_K
+    case DType::kBF16:
+      return 32;  // MOSTLY_BF16
   }
   return 0;
 }
@@ -312,9 +322,8 @@ Result<TokenizerSpec> TokenizerSpecFromGguf(const GgufFile& f) {
   if (f.Has("tokenizer.ggml.scores")) {
     LIEQ_ASSIGN_OR_RETURN(std::vector<double> scores, f.GetFloatArray("tokenizer.ggml.scores"));
     if (scores.size() != n) {
-      return InvalidArgument(path + ": tokenizer.ggml.scores has " +
-                             std::to_string(scores.size()) + " entries for " + std::to_string(n) +
-                             " tokens");
+      return InvalidArgument(path + ": tokenizer.ggml.scores has " + std::to_string(scores.size()) +
+                             " entries for " + std::to_string(n) + " tokens");
     }
     t.scores.assign(scores.begin(), scores.end());
   }
@@ -396,7 +405,9 @@ Result<Model> LoadGgufModel(const std::string& path) {
     for (size_t i = 0; i < std::min(missing.size(), kMaxListed); ++i) {
       list += (i ? ", " : "") + missing[i];
     }
-    if (missing.size() > kMaxListed) list += ", ... (" + std::to_string(missing.size()) + " in all)";
+    if (missing.size() > kMaxListed) {
+      list += ", ... (" + std::to_string(missing.size()) + " in all)";
+    }
     return NotFound(path + ": missing tensors: " + list);
   }
   if (c.tie_word_embeddings) model.weights.lm_head = model.weights.embed;
@@ -431,7 +442,8 @@ Status WriteGgufModel(const Model& model, const std::string& path,
   const DType main_type = options.tensor_type.value_or(weights.blocks.at(0).q.w.dtype);
   GgufWriter w;
   w.Set("general.architecture", GgufValue::String(arch));
-  w.Set("general.name", GgufValue::String(options.name.empty() ? DefaultName(model) : options.name));
+  w.Set("general.name",
+        GgufValue::String(options.name.empty() ? DefaultName(model) : options.name));
   w.Set("general.file_type", GgufValue::U32(GgufFileType(main_type)));
   w.Set("general.quantization_version", GgufValue::U32(kQuantizationVersion));
   auto u32 = [](int64_t v) { return GgufValue::U32(static_cast<uint32_t>(v)); };
@@ -483,11 +495,12 @@ Status WriteGgufModel(const Model& model, const std::string& path,
     }
     const DType type = slot.is_vector ? DType::kF32 : options.tensor_type.value_or(src.dtype);
     const bool permute = IsLlamaPermuted(c.arch, slot.gguf_name);
-    Status s = w.AddTensor(slot.gguf_name, type, src.shape,
-                           RowWriter(src, type, permute, c.head_dim));
+    Status s =
+        w.AddTensor(slot.gguf_name, type, src.shape, RowWriter(src, type, permute, c.head_dim));
     if (!s.ok()) return s.WithContext(path);
     if (write_rope_freqs && slot.view == &weights.embed) {
-      const TensorView freqs{DType::kF32, {static_cast<int64_t>(ff.size())},
+      const TensorView freqs{DType::kF32,
+                             {static_cast<int64_t>(ff.size())},
                              reinterpret_cast<const std::byte*>(ff.data())};
       LIEQ_RETURN_IF_ERROR(w.AddTensor("rope_freqs.weight", freqs));
     }

@@ -35,8 +35,7 @@ struct GgufWriteOptions {
 
 // Writes general.*, {arch}.* and tokenizer.ggml.* metadata and every tensor of the model
 // (Llama q/k rows permuted for llama.cpp's RoPE; output.weight omitted when tied).
-Status WriteGgufModel(const Model& model, const std::string& path,
-                      const GgufWriteOptions& options);
+Status WriteGgufModel(const Model& model, const std::string& path, const GgufWriteOptions& options);
 
 // Llama's q/k row permutation (convert_hf_to_gguf's `permute`): within each head of
 // `head_dim` rows, GGUF row 2i + h holds Hugging Face row h * head_dim/2 + i (h = 0, 1).

@@ -16,7 +16,7 @@ constexpr int kMaxDims = 4;              // GGML_MAX_DIMS: ggml tensors have at 
 constexpr int kMaxArrayDepth = 8;
 
 // Smallest encodings, used to bound counts by the bytes left before anything is reserved.
-constexpr uint64_t kMinKvBytes = 8 + 4 + 1;          // empty key, type, 1-byte value
+constexpr uint64_t kMinKvBytes = 8 + 4 + 1;                  // empty key, type, 1-byte value
 constexpr uint64_t kMinTensorInfoBytes = 8 + 4 + 8 + 4 + 8;  // empty name, 1 dim, type, offset
 constexpr uint64_t kStringHeaderBytes = 8;
 constexpr uint64_t kArrayHeaderBytes = 4 + 8;
@@ -79,8 +79,8 @@ class Cursor {
     LIEQ_RETURN_IF_ERROR(Read(&len, what));
     if (len > left()) {
       return DataLoss("at byte " + std::to_string(pos_ - 8) + ": " + std::string(what) +
-                      " length " + std::to_string(len) + " exceeds the " +
-                      std::to_string(left()) + " bytes left in the file");
+                      " length " + std::to_string(len) + " exceeds the " + std::to_string(left()) +
+                      " bytes left in the file");
     }
     out->assign(reinterpret_cast<const char*>(data_ + pos_), static_cast<size_t>(len));
     pos_ += len;
@@ -145,8 +145,8 @@ Result<GgufValue> ReadValue(Cursor& c, GgufType type, int depth) {
                             : elem == GgufType::kArray ? kArrayHeaderBytes
                                                        : GgufTypeSize(elem);
   if (count > c.left() / min_elem) {
-    return DataLoss("at byte " + std::to_string(at) + ": array of " + std::to_string(count) +
-                    " " + std::string(GgufTypeName(elem)) + " values cannot fit in the " +
+    return DataLoss("at byte " + std::to_string(at) + ": array of " + std::to_string(count) + " " +
+                    std::string(GgufTypeName(elem)) + " values cannot fit in the " +
                     std::to_string(c.left()) + " bytes left in the file");
   }
   if (elem == GgufType::kString) {
@@ -201,9 +201,8 @@ Result<GgufTensorInfo> ReadTensorInfo(Cursor& c, uint64_t file_size) {
   const std::optional<int64_t> numel = CheckedNumElements(info.shape);
   if (!numel) return DataLoss(where + ": shape " + ShapeToString(info.shape) + " overflows");
   if (static_cast<int64_t>(ne[0]) % type->block_size != 0) {
-    return DataLoss(where + ": row length " + std::to_string(ne[0]) +
-                    " is not a multiple of the " + std::string(type->name) + " block size " +
-                    std::to_string(type->block_size));
+    return DataLoss(where + ": row length " + std::to_string(ne[0]) + " is not a multiple of the " +
+                    std::string(type->name) + " block size " + std::to_string(type->block_size));
   }
   const uint64_t blocks = static_cast<uint64_t>(*numel / type->block_size);
   const auto block_bytes = static_cast<uint64_t>(type->block_bytes);
@@ -222,19 +221,32 @@ Result<GgufTensorInfo> ReadTensorInfo(Cursor& c, uint64_t file_size) {
 
 std::string_view GgufTypeName(GgufType type) {
   switch (type) {
-    case GgufType::kUint8: return "uint8";
-    case GgufType::kInt8: return "int8";
-    case GgufType::kUint16: return "uint16";
-    case GgufType::kInt16: return "int16";
-    case GgufType::kUint32: return "uint32";
-    case GgufType::kInt32: return "int32";
-    case GgufType::kFloat32: return "float32";
-    case GgufType::kBool: return "bool";
-    case GgufType::kString: return "string";
-    case GgufType::kArray: return "array";
-    case GgufType::kUint64: return "uint64";
-    case GgufType::kInt64: return "int64";
-    case GgufType::kFloat64: return "float64";
+    case GgufType::kUint8:
+      return "uint8";
+    case GgufType::kInt8:
+      return "int8";
+    case GgufType::kUint16:
+      return "uint16";
+    case GgufType::kInt16:
+      return "int16";
+    case GgufType::kUint32:
+      return "uint32";
+    case GgufType::kInt32:
+      return "int32";
+    case GgufType::kFloat32:
+      return "float32";
+    case GgufType::kBool:
+      return "bool";
+    case GgufType::kString:
+      return "string";
+    case GgufType::kArray:
+      return "array";
+    case GgufType::kUint64:
+      return "uint64";
+    case GgufType::kInt64:
+      return "int64";
+    case GgufType::kFloat64:
+      return "float64";
   }
   return "?";
 }
@@ -361,19 +373,27 @@ bool GgufValue::is_float() const { return IsFloatType(type_); }
 std::optional<int64_t> GgufValue::IntAt(GgufType t, size_t i) const {
   const std::byte* p = raw_.data() + i * GgufTypeSize(t);
   switch (t) {
-    case GgufType::kUint8: return LoadLe<uint8_t>(p);
-    case GgufType::kInt8: return LoadLe<int8_t>(p);
-    case GgufType::kUint16: return LoadLe<uint16_t>(p);
-    case GgufType::kInt16: return LoadLe<int16_t>(p);
-    case GgufType::kUint32: return LoadLe<uint32_t>(p);
-    case GgufType::kInt32: return LoadLe<int32_t>(p);
-    case GgufType::kInt64: return LoadLe<int64_t>(p);
+    case GgufType::kUint8:
+      return LoadLe<uint8_t>(p);
+    case GgufType::kInt8:
+      return LoadLe<int8_t>(p);
+    case GgufType::kUint16:
+      return LoadLe<uint16_t>(p);
+    case GgufType::kInt16:
+      return LoadLe<int16_t>(p);
+    case GgufType::kUint32:
+      return LoadLe<uint32_t>(p);
+    case GgufType::kInt32:
+      return LoadLe<int32_t>(p);
+    case GgufType::kInt64:
+      return LoadLe<int64_t>(p);
     case GgufType::kUint64: {
       const auto v = LoadLe<uint64_t>(p);
       if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
       return static_cast<int64_t>(v);
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -438,8 +458,8 @@ const std::vector<GgufValue>* GgufValue::AsArrayOfArrays() const {
 
 std::string GgufValue::DebugString() const {
   if (type_ == GgufType::kArray) {
-    return "array[" + std::string(GgufTypeName(array_type_)) + "; " +
-           std::to_string(array_size()) + "]";
+    return "array[" + std::string(GgufTypeName(array_type_)) + "; " + std::to_string(array_size()) +
+           "]";
   }
   std::string s(GgufTypeName(type_));
   if (type_ == GgufType::kString) {
@@ -471,7 +491,8 @@ Result<GgufFile> GgufFile::Open(const std::string& path) {
     return fail(Unimplemented("big-endian GGUF files are not supported"));
   }
   if (version != 2 && version != 3) {
-    return fail(DataLoss("unknown GGUF version " + std::to_string(version) + " (2 and 3 are read)"));
+    return fail(
+        DataLoss("unknown GGUF version " + std::to_string(version) + " (2 and 3 are read)"));
   }
   LIEQ_RETURN_IF_ERROR(fail(c.Read(&tensor_count, "tensor count")));
   LIEQ_RETURN_IF_ERROR(fail(c.Read(&kv_count, "metadata count")));
@@ -504,8 +525,8 @@ Result<GgufFile> GgufFile::Open(const std::string& path) {
   if (const GgufValue* a = out.Find("general.alignment")) {
     const std::optional<uint64_t> v = a->AsUint();
     if (a->type() != GgufType::kUint32 || !v || *v == 0 || (*v & (*v - 1)) != 0) {
-      return fail(DataLoss("general.alignment must be a uint32 power of two, got " +
-                           a->DebugString()));
+      return fail(
+          DataLoss("general.alignment must be a uint32 power of two, got " + a->DebugString()));
     }
     out.alignment_ = static_cast<uint32_t>(*v);
   }
@@ -538,9 +559,8 @@ Result<GgufFile> GgufFile::Open(const std::string& path) {
                            "-byte data section (file truncated?)"));
     }
   }
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return out.tensors_[a].offset < out.tensors_[b].offset;
-  });
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return out.tensors_[a].offset < out.tensors_[b].offset; });
   for (size_t i = 1; i < order.size(); ++i) {
     const GgufTensorInfo& prev = out.tensors_[order[i - 1]];
     const GgufTensorInfo& cur = out.tensors_[order[i]];
@@ -558,7 +578,9 @@ const GgufValue* GgufFile::Find(std::string_view key) const {
 }
 
 Status GgufFile::KeyError(std::string_view key, const GgufValue* v, std::string_view wanted) const {
-  if (v == nullptr) return NotFound(path() + ": metadata key '" + std::string(key) + "' is missing");
+  if (v == nullptr) {
+    return NotFound(path() + ": metadata key '" + std::string(key) + "' is missing");
+  }
   return InvalidArgument(path() + ": metadata key '" + std::string(key) + "' should be " +
                          std::string(wanted) + ", got " + v->DebugString());
 }

@@ -116,18 +116,18 @@ class GgufValue {
 
   GgufType type_ = GgufType::kUint8;
   GgufType array_type_ = GgufType::kUint8;
-  std::vector<std::byte> raw_;         // scalar bytes, or numeric array elements
-  std::string string_;                 // kString
-  std::vector<std::string> strings_;   // array of strings
-  std::vector<GgufValue> arrays_;      // array of arrays
+  std::vector<std::byte> raw_;        // scalar bytes, or numeric array elements
+  std::string string_;                // kString
+  std::vector<std::string> strings_;  // array of strings
+  std::vector<GgufValue> arrays_;     // array of arrays
 };
 
 // One entry of the tensor directory.
 struct GgufTensorInfo {
   std::string name;
   DType dtype = DType::kF32;
-  Shape shape;           // row-major, outermost first (ggml's ne reversed)
-  uint64_t offset = 0;   // from the start of the data section
+  Shape shape;          // row-major, outermost first (ggml's ne reversed)
+  uint64_t offset = 0;  // from the start of the data section
   uint64_t size_bytes = 0;
 };
 
@@ -150,7 +150,7 @@ class GgufFile {
 
   // Typed getters: kNotFound when the key is absent, kInvalidArgument when it has another
   // type or does not fit; messages name the file and the key.
-  Result<int64_t> GetInt(std::string_view key) const;  // any integer type
+  Result<int64_t> GetInt(std::string_view key) const;   // any integer type
   Result<uint32_t> GetU32(std::string_view key) const;  // any integer type in [0, 2^32)
   Result<double> GetFloat(std::string_view key) const;  // float32 or float64
   Result<bool> GetBool(std::string_view key) const;

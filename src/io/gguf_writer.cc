@@ -90,15 +90,16 @@ Status GgufWriter::AddTensor(const std::string& name, const TensorView& view) {
   });
 }
 
-Status GgufWriter::AddTensor(const std::string& name, DType dtype, const Shape& shape,
-                             RowFn fill) {
+Status GgufWriter::AddTensor(const std::string& name, DType dtype, const Shape& shape, RowFn fill) {
   const std::string where = "GGUF tensor '" + name + "'";
   if (shape.empty() || shape.size() > kMaxDims) {
     return InvalidArgument(where + ": " + std::to_string(shape.size()) +
                            " dimensions (1 to 4 allowed)");
   }
   for (int64_t d : shape) {
-    if (d <= 0) return InvalidArgument(where + ": non-positive dimension in " + ShapeToString(shape));
+    if (d <= 0) {
+      return InvalidArgument(where + ": non-positive dimension in " + ShapeToString(shape));
+    }
   }
   if (!CheckedNumElements(shape)) return InvalidArgument(where + ": shape overflows");
   if (shape.back() % Info(dtype).block_size != 0) {

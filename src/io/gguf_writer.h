@@ -44,7 +44,7 @@ class GgufWriter {
   struct PendingTensor {
     std::string name;
     DType dtype;
-    Shape shape;   // row-major, outermost first
+    Shape shape;  // row-major, outermost first
     RowFn fill;
   };
 

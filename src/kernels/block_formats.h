@@ -15,28 +15,28 @@
 
 namespace lieq {
 
-inline constexpr int kQK = 32;    // elements per Q8_0 / Q4_0 / Q4_1 block
-inline constexpr int kQK_K = 256;  // elements per K-quant super-block
+inline constexpr int kQK = 32;           // elements per Q8_0 / Q4_0 / Q4_1 block
+inline constexpr int kQK_K = 256;        // elements per K-quant super-block
 inline constexpr int kKScaleBytes = 12;  // packed 6-bit scales of Q3_K, Q4_K, Q5_K
 
 // x[k] = d * qs[k].
 struct BlockQ8_0 {
-  uint16_t d;          // fp16 scale
-  int8_t qs[kQK];      // [32] signed quants
+  uint16_t d;      // fp16 scale
+  int8_t qs[kQK];  // [32] signed quants
 };
 
 // x[k] = d * (q[k] - 8), q 4-bit. qs[j] holds q[j] in its low nibble and q[j + 16] in its high
 // nibble (the block's first half in low nibbles, second half in high nibbles).
 struct BlockQ4_0 {
-  uint16_t d;            // fp16 scale
-  uint8_t qs[kQK / 2];   // [16] nibbles, layout above
+  uint16_t d;           // fp16 scale
+  uint8_t qs[kQK / 2];  // [16] nibbles, layout above
 };
 
 // x[k] = d * q[k] + m, q 4-bit, nibbles laid out as in Q4_0.
 struct BlockQ4_1 {
-  uint16_t d;            // fp16 scale
-  uint16_t m;            // fp16 minimum (added)
-  uint8_t qs[kQK / 2];   // [16] nibbles
+  uint16_t d;           // fp16 scale
+  uint16_t m;           // fp16 minimum (added)
+  uint8_t qs[kQK / 2];  // [16] nibbles
 };
 
 // 16 sub-blocks of 16. x = d * (scales[s] & 15) * q - dmin * (scales[s] >> 4), q 2-bit.
@@ -54,10 +54,10 @@ struct BlockQ2_K {
 // The 6-bit sc[s] are packed in 12 bytes: low nibble in scales[s] (s < 8) or the high nibble
 // of scales[s - 8] (s >= 8); top two bits in bits 2(s/4)..2(s/4)+1 of scales[8 + s % 4].
 struct BlockQ3_K {
-  uint8_t hmask[kQK_K / 8];       // [32] high bits, layout above
-  uint8_t qs[kQK_K / 4];          // [64] low 2 bits
-  uint8_t scales[kKScaleBytes];   // [12] packed 6-bit scales
-  uint16_t d;                     // fp16 super-scale
+  uint8_t hmask[kQK_K / 8];      // [32] high bits, layout above
+  uint8_t qs[kQK_K / 4];         // [64] low 2 bits
+  uint8_t scales[kKScaleBytes];  // [12] packed 6-bit scales
+  uint16_t d;                    // fp16 super-scale
 };
 
 // 8 sub-blocks of 32. x = d * sc[s] * q - dmin * mn[s], q 4-bit. Elements come in four groups
@@ -66,20 +66,20 @@ struct BlockQ3_K {
 // mn = scales[s + 4] & 63; for s >= 4, sc = (scales[s + 4] & 15) | (scales[s - 4] >> 6) << 4
 // and mn = (scales[s + 4] >> 4) | (scales[s] >> 6) << 4.
 struct BlockQ4_K {
-  uint16_t d;                     // fp16 super-scale of the scales
-  uint16_t dmin;                  // fp16 super-scale of the mins
-  uint8_t scales[kKScaleBytes];   // [12] packed 6-bit scales and mins, layout above
-  uint8_t qs[kQK_K / 2];          // [128] low 4 bits, layout above
+  uint16_t d;                    // fp16 super-scale of the scales
+  uint16_t dmin;                 // fp16 super-scale of the mins
+  uint8_t scales[kKScaleBytes];  // [12] packed 6-bit scales and mins, layout above
+  uint8_t qs[kQK_K / 2];         // [128] low 4 bits, layout above
 };
 
 // As Q4_K with a fifth bit: q = nibble | 16 * bit, where the bit of element 64g + b is bit 2g
 // of qh[b] and that of element 64g + 32 + b is bit 2g + 1 of qh[b] (b < 32).
 struct BlockQ5_K {
-  uint16_t d;                     // fp16 super-scale of the scales
-  uint16_t dmin;                  // fp16 super-scale of the mins
-  uint8_t scales[kKScaleBytes];   // [12] packed 6-bit scales and mins (as Q4_K)
-  uint8_t qh[kQK_K / 8];          // [32] fifth bits
-  uint8_t qs[kQK_K / 2];          // [128] low 4 bits (as Q4_K)
+  uint16_t d;                    // fp16 super-scale of the scales
+  uint16_t dmin;                 // fp16 super-scale of the mins
+  uint8_t scales[kKScaleBytes];  // [12] packed 6-bit scales and mins (as Q4_K)
+  uint8_t qh[kQK_K / 8];         // [32] fifth bits
+  uint8_t qs[kQK_K / 2];         // [128] low 4 bits (as Q4_K)
 };
 
 // 16 sub-blocks of 16. x = d * scales[s] * (q - 32), q 6-bit = 4 low bits | 2 high bits << 4.

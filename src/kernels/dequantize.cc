@@ -109,8 +109,7 @@ void DecodeQ6_K(const BlockQ6_K& b, float* y) {
 
 // Decodes every block of a row with `decode`.
 template <typename Block, typename Decode>
-void DecodeBlocks(const std::byte* src, float* dst, int64_t n, int64_t block_elems,
-                  Decode decode) {
+void DecodeBlocks(const std::byte* src, float* dst, int64_t n, int64_t block_elems, Decode decode) {
   for (int64_t i = 0; i < n / block_elems; ++i) {
     decode(LoadBlock<Block>(src, i), dst + i * block_elems);
   }
@@ -132,11 +131,16 @@ void DequantizeRow(DType type, const std::byte* src, float* dst, int64_t n) {
         dst[i] = type == DType::kF16 ? F16ToF32(h) : Bf16ToF32(h);
       }
       return;
-    case DType::kQ8_0: return DecodeBlocks<BlockQ8_0>(src, dst, n, kQK, DecodeQ8_0);
-    case DType::kQ4_0: return DecodeBlocks<BlockQ4_0>(src, dst, n, kQK, DecodeQ4_0);
-    case DType::kQ4_1: return DecodeBlocks<BlockQ4_1>(src, dst, n, kQK, DecodeQ4_1);
-    case DType::kQ2_K: return DecodeBlocks<BlockQ2_K>(src, dst, n, kQK_K, DecodeQ2_K);
-    case DType::kQ3_K: return DecodeBlocks<BlockQ3_K>(src, dst, n, kQK_K, DecodeQ3_K);
+    case DType::kQ8_0:
+      return DecodeBlocks<BlockQ8_0>(src, dst, n, kQK, DecodeQ8_0);
+    case DType::kQ4_0:
+      return DecodeBlocks<BlockQ4_0>(src, dst, n, kQK, DecodeQ4_0);
+    case DType::kQ4_1:
+      return DecodeBlocks<BlockQ4_1>(src, dst, n, kQK, DecodeQ4_1);
+    case DType::kQ2_K:
+      return DecodeBlocks<BlockQ2_K>(src, dst, n, kQK_K, DecodeQ2_K);
+    case DType::kQ3_K:
+      return DecodeBlocks<BlockQ3_K>(src, dst, n, kQK_K, DecodeQ3_K);
     case DType::kQ4_K:
       return DecodeBlocks<BlockQ4_K>(src, dst, n, kQK_K, [](const BlockQ4_K& b, float* y) {
         DecodeK4Or5(b.d, b.dmin, b.scales, b.qs, nullptr, y);
@@ -145,7 +149,8 @@ void DequantizeRow(DType type, const std::byte* src, float* dst, int64_t n) {
       return DecodeBlocks<BlockQ5_K>(src, dst, n, kQK_K, [](const BlockQ5_K& b, float* y) {
         DecodeK4Or5(b.d, b.dmin, b.scales, b.qs, b.qh, y);
       });
-    case DType::kQ6_K: return DecodeBlocks<BlockQ6_K>(src, dst, n, kQK_K, DecodeQ6_K);
+    case DType::kQ6_K:
+      return DecodeBlocks<BlockQ6_K>(src, dst, n, kQK_K, DecodeQ6_K);
   }
   assert(false && "DequantizeRow: dtype missing from the switch");
 }

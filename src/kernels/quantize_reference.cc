@@ -75,8 +75,8 @@ ScaleMin SubBlockScaleMin(const float* x, int n, int levels) {
 
 // Quantizes per-sub-block scales and mins to `bits`-bit integers under fp16 super-scales.
 template <int kSub>
-void QuantizeScaleMins(const ScaleMin (&sm)[kSub], int max_level, uint16_t* d16,
-                       uint16_t* dmin16, int (&ls)[kSub], int (&lm)[kSub], float (&step)[kSub],
+void QuantizeScaleMins(const ScaleMin (&sm)[kSub], int max_level, uint16_t* d16, uint16_t* dmin16,
+                       int (&ls)[kSub], int (&lm)[kSub], float (&step)[kSub],
                        float (&offset)[kSub]) {
   float max_scale = 0, max_min = 0;
   for (const ScaleMin& s : sm) {
@@ -186,16 +186,15 @@ void EncodeQ6_K(const float* x, BlockQ6_K* b) {
   for (int e = 0; e < kQK_K; ++e) {
     const int v = Quant(x[e], d * static_cast<float>(ls[e / 16]), -32, 31) + 32;
     const int half = e / 128, quarter = (e % 128) / 32, i = e % 32;
-    b->ql[64 * half + 32 * (quarter % 2) + i] |= static_cast<uint8_t>((v & 0xF)
-                                                                      << (4 * (quarter / 2)));
+    b->ql[64 * half + 32 * (quarter % 2) + i] |=
+        static_cast<uint8_t>((v & 0xF) << (4 * (quarter / 2)));
     b->qh[32 * half + i] |= static_cast<uint8_t>((v >> 4) << (2 * quarter));
   }
 }
 
 // Encodes every block of a row with `encode`, through a local block (dst may be unaligned).
 template <typename Block, typename Encode>
-void EncodeBlocks(const float* src, std::byte* dst, int64_t n, int64_t block_elems,
-                  Encode encode) {
+void EncodeBlocks(const float* src, std::byte* dst, int64_t n, int64_t block_elems, Encode encode) {
   for (int64_t i = 0; i < n / block_elems; ++i) {
     Block b;
     encode(src + i * block_elems, &b);
@@ -218,11 +217,16 @@ void QuantizeRowReference(DType type, const float* src, std::byte* dst, int64_t 
         std::memcpy(dst + 2 * i, &h, 2);
       }
       return;
-    case DType::kQ8_0: return EncodeBlocks<BlockQ8_0>(src, dst, n, kQK, EncodeQ8_0);
-    case DType::kQ4_0: return EncodeBlocks<BlockQ4_0>(src, dst, n, kQK, EncodeQ4_0);
-    case DType::kQ4_1: return EncodeBlocks<BlockQ4_1>(src, dst, n, kQK, EncodeQ4_1);
-    case DType::kQ2_K: return EncodeBlocks<BlockQ2_K>(src, dst, n, kQK_K, EncodeQ2_K);
-    case DType::kQ3_K: return EncodeBlocks<BlockQ3_K>(src, dst, n, kQK_K, EncodeQ3_K);
+    case DType::kQ8_0:
+      return EncodeBlocks<BlockQ8_0>(src, dst, n, kQK, EncodeQ8_0);
+    case DType::kQ4_0:
+      return EncodeBlocks<BlockQ4_0>(src, dst, n, kQK, EncodeQ4_0);
+    case DType::kQ4_1:
+      return EncodeBlocks<BlockQ4_1>(src, dst, n, kQK, EncodeQ4_1);
+    case DType::kQ2_K:
+      return EncodeBlocks<BlockQ2_K>(src, dst, n, kQK_K, EncodeQ2_K);
+    case DType::kQ3_K:
+      return EncodeBlocks<BlockQ3_K>(src, dst, n, kQK_K, EncodeQ3_K);
     case DType::kQ4_K:
       return EncodeBlocks<BlockQ4_K>(src, dst, n, kQK_K, [](const float* x, BlockQ4_K* b) {
         EncodeK4Or5(x, &b->d, &b->dmin, b->scales, b->qs, nullptr);
@@ -231,7 +235,8 @@ void QuantizeRowReference(DType type, const float* src, std::byte* dst, int64_t 
       return EncodeBlocks<BlockQ5_K>(src, dst, n, kQK_K, [](const float* x, BlockQ5_K* b) {
         EncodeK4Or5(x, &b->d, &b->dmin, b->scales, b->qs, b->qh);
       });
-    case DType::kQ6_K: return EncodeBlocks<BlockQ6_K>(src, dst, n, kQK_K, EncodeQ6_K);
+    case DType::kQ6_K:
+      return EncodeBlocks<BlockQ6_K>(src, dst, n, kQK_K, EncodeQ6_K);
   }
   assert(false && "QuantizeRowReference: dtype missing from the switch");
 }

@@ -27,11 +27,12 @@ struct NamedRegex {
 };
 
 // The first entry for a regex is the name PreTokenizerNameForRegex reports.
-constexpr std::array<NamedRegex, 6> kPreTokenizers = {{
+constexpr std::array<NamedRegex, 7> kPreTokenizers = {{
     {"qwen2", kQwen2Regex},
     {"deepseek-r1-qwen", kQwen2Regex},
     {"llama-bpe", kLlama3Regex},
     {"llama3", kLlama3Regex},
+    {"llama-v3", kLlama3Regex},
     {"gpt2", kGpt2Regex},
     {"default", kGpt2Regex},
 }};

@@ -15,8 +15,8 @@ struct pcre2_real_code_8;  // PCRE2's compiled pattern (pcre2_code with 8-bit co
 
 namespace lieq {
 
-// The regex for a pre-tokenizer name ("qwen2", "deepseek-r1-qwen", "llama-bpe", "gpt2",
-// "default"), or "" when the name is unknown.
+// The regex for a pre-tokenizer name ("qwen2", "deepseek-r1-qwen", "llama-bpe" with its older
+// spellings "llama3" and "llama-v3", "gpt2", "default"), or "" when the name is unknown.
 std::string_view PreTokenizerRegex(std::string_view name);
 
 // The name for a Hugging Face Split regex, or "" when it is none of the known ones.

@@ -80,7 +80,9 @@ Model RandomModel(const ModelConfig& config, DType dtype = DType::kF32, uint64_t
 
 std::vector<float> ToFloats(const TensorView& v) {
   std::vector<float> out(static_cast<size_t>(v.NumElements()));
-  for (int64_t r = 0; r < v.rows(); ++r) DequantizeRow(v.dtype, v.Row(r), out.data() + r * v.cols(), v.cols());
+  for (int64_t r = 0; r < v.rows(); ++r) {
+    DequantizeRow(v.dtype, v.Row(r), out.data() + r * v.cols(), v.cols());
+  }
   return out;
 }
 
@@ -98,9 +100,7 @@ void ExpectSameWeights(Model& a, Model& b, double tolerance) {
   }
 }
 
-std::string TempPath(const std::string& name = "m.gguf") {
-  return testing::TempDir() + "/" + name;
-}
+std::string TempPath(const std::string& name = "m.gguf") { return testing::TempDir() + "/" + name; }
 
 class GgufModelArchTest : public ::testing::TestWithParam<Arch> {};
 

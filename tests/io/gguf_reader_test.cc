@@ -268,9 +268,9 @@ GgufBytes OneTensor(const std::vector<uint64_t>& ne, uint32_t type, uint64_t off
 
 TEST(GgufReader, RejectsBadTensorInfos) {
   EXPECT_TRUE(GgufFile::Open(WriteFile(OneTensor({8, 2}, kF32Id, 0, 64))).ok());
-  EXPECT_NE(OpenError(OneTensor({uint64_t{1} << 40, uint64_t{1} << 40}, kF32Id, 0, 64))
-                .find("overflows"),
-            std::string::npos);
+  EXPECT_NE(
+      OpenError(OneTensor({uint64_t{1} << 40, uint64_t{1} << 40}, kF32Id, 0, 64)).find("overflows"),
+      std::string::npos);
   EXPECT_NE(OpenError(OneTensor({uint64_t{1} << 20, uint64_t{1} << 20}, kF32Id, 0, 64))
                 .find("more bytes than"),
             std::string::npos);

@@ -35,13 +35,13 @@ TEST(GgufWriter, RoundTripsMetadataAndTensors) {
   w.Set("k.i32s", GgufValue::I32Array({1, -2, 3}));
   w.Set("k.u32s", GgufValue::U32Array({}));
   w.Set("k.f32s", GgufValue::F32Array({0.5f, 2.0f}));
-  w.Set("k.nested", GgufValue::ArrayOfArrays({GgufValue::StringArray({"x"}),
-                                              GgufValue::I32Array({9})}));
+  w.Set("k.nested",
+        GgufValue::ArrayOfArrays({GgufValue::StringArray({"x"}), GgufValue::I32Array({9})}));
   w.Set("k.u8", GgufValue::U8(8));  // replaced in place
 
   const std::vector<float> f32 = {1, 2, 3, 4, 5, 6};
-  ASSERT_TRUE(w.AddTensor("a", {DType::kF32, {2, 3}, reinterpret_cast<const std::byte*>(
-                                                         f32.data())}).ok());
+  ASSERT_TRUE(
+      w.AddTensor("a", {DType::kF32, {2, 3}, reinterpret_cast<const std::byte*>(f32.data())}).ok());
   const std::vector<uint16_t> f16 = {F32ToF16(1.5f), F32ToF16(-2.0f), F32ToF16(0.25f)};
   ASSERT_TRUE(
       w.AddTensor("b", {DType::kF16, {3}, reinterpret_cast<const std::byte*>(f16.data())}).ok());
@@ -132,9 +132,10 @@ TEST(GgufWriter, RejectsBadTensors) {
 TEST(GgufWriter, FailedWriteLeavesNoFileAndExistingFilesNeedOverwrite) {
   const std::string path = TempPath();
   GgufWriter failing;
-  ASSERT_TRUE(failing.AddTensor("t", DType::kF32, {4}, [](int64_t, std::byte*) {
-                       return InvalidArgument("boom");
-                     }).ok());
+  ASSERT_TRUE(failing
+                  .AddTensor("t", DType::kF32, {4},
+                             [](int64_t, std::byte*) { return InvalidArgument("boom"); })
+                  .ok());
   Status s = failing.Write(path, {});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("boom"), std::string::npos);

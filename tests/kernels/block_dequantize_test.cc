@@ -41,9 +41,9 @@ TEST(BlockDequantize, Q8_0) {
   for (int k = 0; k < 32; ++k) b.qs[k] = static_cast<int8_t>(k - 16);
   b.qs[31] = -128;
   const std::vector<float> y = Decode(DType::kQ8_0, b, 32);
-  EXPECT_EQ(y[0], -8.0f);   // 0.5 * (0 - 16)
-  EXPECT_EQ(y[16], 0.0f);   // 0.5 * 0
-  EXPECT_EQ(y[21], 2.5f);   // 0.5 * 5
+  EXPECT_EQ(y[0], -8.0f);    // 0.5 * (0 - 16)
+  EXPECT_EQ(y[16], 0.0f);    // 0.5 * 0
+  EXPECT_EQ(y[21], 2.5f);    // 0.5 * 5
   EXPECT_EQ(y[31], -64.0f);  // 0.5 * -128
 }
 
@@ -53,9 +53,9 @@ TEST(BlockDequantize, Q4_0) {
   // qs[j]: low nibble j (element j), high nibble 15 - j (element j + 16).
   for (int j = 0; j < 16; ++j) b.qs[j] = static_cast<uint8_t>(j | (15 - j) << 4);
   const std::vector<float> y = Decode(DType::kQ4_0, b, 32);
-  EXPECT_EQ(y[0], -16.0f);  // 2 * (0 - 8)
-  EXPECT_EQ(y[9], 2.0f);    // 2 * (9 - 8)
-  EXPECT_EQ(y[16], 14.0f);  // high nibble of qs[0] = 15: 2 * (15 - 8)
+  EXPECT_EQ(y[0], -16.0f);   // 2 * (0 - 8)
+  EXPECT_EQ(y[9], 2.0f);     // 2 * (9 - 8)
+  EXPECT_EQ(y[16], 14.0f);   // high nibble of qs[0] = 15: 2 * (15 - 8)
   EXPECT_EQ(y[31], -16.0f);  // high nibble of qs[15] = 0: 2 * (0 - 8)
 }
 
@@ -65,9 +65,9 @@ TEST(BlockDequantize, Q4_1) {
   b.m = kHalfMinus1;
   b.qs[3] = 0xA5;  // element 3: 5, element 19: 10
   const std::vector<float> y = Decode(DType::kQ4_1, b, 32);
-  EXPECT_EQ(y[0], -1.0f);   // 0.25 * 0 - 1
-  EXPECT_EQ(y[3], 0.25f);   // 0.25 * 5 - 1
-  EXPECT_EQ(y[19], 1.5f);   // 0.25 * 10 - 1
+  EXPECT_EQ(y[0], -1.0f);  // 0.25 * 0 - 1
+  EXPECT_EQ(y[3], 0.25f);  // 0.25 * 5 - 1
+  EXPECT_EQ(y[19], 1.5f);  // 0.25 * 10 - 1
 }
 
 TEST(BlockDequantize, Q2_K) {
@@ -95,7 +95,7 @@ TEST(BlockDequantize, Q3_K) {
   // (= -3 + 32: 0b01'1101). Low nibbles: scales[s] (s < 8), high nibble of scales[s - 8]
   // (s >= 8); top bit pairs: scales[8 + s % 4] bits 2 (s / 4).
   for (int i = 0; i < 8; ++i) b.scales[i] = 0x11;
-  b.scales[5] = 0xD1;  // high nibble = sub-block 13's low nibble 0xD
+  b.scales[5] = 0xD1;                                // high nibble = sub-block 13's low nibble 0xD
   b.scales[8] = b.scales[10] = b.scales[11] = 0xAA;  // top bits 0b10 for all four groups
   b.scales[9] = 0x6A;  // sub-block 13: s % 4 = 1, s / 4 = 3 -> bits 6-7 = 0b01
   std::memset(b.hmask, 0xFF, sizeof(b.hmask));  // high bit set: q = low bits, no -4
@@ -106,9 +106,9 @@ TEST(BlockDequantize, Q3_K) {
   b.qs[5] = 2 | 3 << 2;
   const std::vector<float> y = Decode(DType::kQ3_K, b, 256);
   EXPECT_EQ(y[0], 0.0f);
-  EXPECT_EQ(y[5], 1.0f);     // 0.5 * 1 * 2
-  EXPECT_EQ(y[37], 1.5f);    // 0.5 * 1 * 3
-  EXPECT_EQ(y[210], 4.5f);   // 0.5 * -3 * -3
+  EXPECT_EQ(y[5], 1.0f);    // 0.5 * 1 * 2
+  EXPECT_EQ(y[37], 1.5f);   // 0.5 * 1 * 3
+  EXPECT_EQ(y[210], 4.5f);  // 0.5 * -3 * -3
   EXPECT_EQ(y[211], 0.0f);
 }
 
@@ -116,8 +116,8 @@ TEST(BlockDequantize, Q3_K) {
 // scale 1 and min 0. Packed by hand: for s < 4, scales[s] = sc[s] | (sc[s+4] >> 4) << 6,
 // scales[s+4] = mn[s] | (mn[s+4] >> 4) << 6, scales[s+8] = (sc[s+4] & 15) | (mn[s+4] & 15) << 4.
 void FillK4Scales(uint8_t* scales) {
-  const uint8_t packed[12] = {0x01, 0x81, 0x01, 0x01, 0x00, 0x80, 0x00, 0x00,
-                              0x01, 0x81, 0x01, 0x01};
+  const uint8_t packed[12] = {0x01, 0x81, 0x01, 0x01, 0x00, 0x80,
+                              0x00, 0x00, 0x01, 0x81, 0x01, 0x01};
   std::memcpy(scales, packed, 12);
 }
 

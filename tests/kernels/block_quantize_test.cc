@@ -39,10 +39,9 @@ struct ErrorBound {
 };
 
 constexpr ErrorBound kBounds[] = {
-    {DType::kQ8_0, 0.011}, {DType::kQ4_0, 0.17}, {DType::kQ4_1, 0.14},
-    {DType::kQ2_K, 0.52},  {DType::kQ3_K, 0.27}, {DType::kQ4_K, 0.14},
-    {DType::kQ5_K, 0.066}, {DType::kQ6_K, 0.034}, {DType::kF16, 0.001},
-    {DType::kBF16, 0.004},
+    {DType::kQ8_0, 0.011}, {DType::kQ4_0, 0.17},  {DType::kQ4_1, 0.14},  {DType::kQ2_K, 0.52},
+    {DType::kQ3_K, 0.27},  {DType::kQ4_K, 0.14},  {DType::kQ5_K, 0.066}, {DType::kQ6_K, 0.034},
+    {DType::kF16, 0.001},  {DType::kBF16, 0.004},
 };
 
 std::vector<float> Gaussian(int64_t n, uint32_t seed) {
