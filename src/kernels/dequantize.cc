@@ -39,14 +39,23 @@ void DecodeQ4_1(const BlockQ4_1& b, float* y) {
   }
 }
 
+// The K decoders loop over sub-blocks with a contiguous inner loop over elements, which the
+// compiler vectorises; the index arithmetic follows the layouts in block_formats.h.
+
+// Q2_K and Q3_K: element 128h + 32j + 16u + l (l < 16) sits in bit pair j of byte
+// 32h + 16u + l and belongs to sub-block 8h + 2j + u.
 void DecodeQ2_K(const BlockQ2_K& b, float* y) {
   const float d = F16ToF32(b.d), dmin = F16ToF32(b.dmin);
-  for (int e = 0; e < kQK_K; ++e) {
-    const int half = e / 128, j = (e % 128) / 32, byte = 32 * half + e % 32;
-    const int q = (b.qs[byte] >> (2 * j)) & 3;
-    const uint8_t sc = b.scales[e / 16];
-    y[e] = d * static_cast<float>(sc & 0xF) * static_cast<float>(q) -
-           dmin * static_cast<float>(sc >> 4);
+  for (int h = 0; h < 2; ++h) {
+    for (int j = 0; j < 4; ++j) {
+      for (int u = 0; u < 2; ++u) {
+        const uint8_t sc = b.scales[8 * h + 2 * j + u];
+        const float dl = d * static_cast<float>(sc & 0xF), ml = dmin * static_cast<float>(sc >> 4);
+        const uint8_t* q = b.qs + 32 * h + 16 * u;
+        float* out = y + 128 * h + 32 * j + 16 * u;
+        for (int l = 0; l < 16; ++l) out[l] = dl * static_cast<float>((q[l] >> (2 * j)) & 3) - ml;
+      }
+    }
   }
 }
 
@@ -57,14 +66,23 @@ int Q3KScale(const uint8_t* scales, int s) {
   return low | high << 4;
 }
 
+// As Q2_K for the low bits; the high bit of element e is bit e / 32 = 4h + j of hmask[e % 32].
 void DecodeQ3_K(const BlockQ3_K& b, float* y) {
   const float d = F16ToF32(b.d);
-  for (int e = 0; e < kQK_K; ++e) {
-    const int half = e / 128, j = (e % 128) / 32, byte = 32 * half + e % 32;
-    const int low = (b.qs[byte] >> (2 * j)) & 3;
-    const int high = (b.hmask[e % 32] >> (e / 32)) & 1;
-    const int q = (low | high << 2) - 4;
-    y[e] = d * static_cast<float>(Q3KScale(b.scales, e / 16) - 32) * static_cast<float>(q);
+  for (int h = 0; h < 2; ++h) {
+    for (int j = 0; j < 4; ++j) {
+      for (int u = 0; u < 2; ++u) {
+        const int s = 8 * h + 2 * j + u;
+        const float dl = d * static_cast<float>(Q3KScale(b.scales, s) - 32);
+        const uint8_t* q = b.qs + 32 * h + 16 * u;
+        const uint8_t* hm = b.hmask + 16 * u;
+        float* out = y + 128 * h + 32 * j + 16 * u;
+        for (int l = 0; l < 16; ++l) {
+          const int low = (q[l] >> (2 * j)) & 3, high = (hm[l] >> (4 * h + j)) & 1;
+          out[l] = dl * static_cast<float>((low | high << 2) - 4);
+        }
+      }
+    }
   }
 }
 
@@ -79,31 +97,45 @@ void Q4KScaleMin(const uint8_t* scales, int s, int* sc, int* mn) {
   }
 }
 
-// Shared by Q4_K and Q5_K: qh == nullptr for Q4_K.
+// Shared by Q4_K and Q5_K (qh == nullptr for Q4_K): element 64g + 32u + i (i < 32) is nibble
+// u of qs[32g + i], fifth bit 2g + u of qh[i], sub-block 2g + u.
 void DecodeK4Or5(uint16_t d16, uint16_t dmin16, const uint8_t* scales, const uint8_t* qs,
                  const uint8_t* qh, float* y) {
   const float d = F16ToF32(d16), dmin = F16ToF32(dmin16);
-  for (int e = 0; e < kQK_K; ++e) {
-    const int g = e / 64, upper = (e % 64) / 32, b = e % 32;
-    int q = (qs[32 * g + b] >> (4 * upper)) & 0xF;
-    if (qh != nullptr) q |= ((qh[b] >> (2 * g + upper)) & 1) << 4;
-    int sc, mn;
-    Q4KScaleMin(scales, e / 32, &sc, &mn);
-    y[e] = d * static_cast<float>(sc) * static_cast<float>(q) - dmin * static_cast<float>(mn);
+  for (int g = 0; g < 4; ++g) {
+    for (int u = 0; u < 2; ++u) {
+      int sc, mn;
+      Q4KScaleMin(scales, 2 * g + u, &sc, &mn);
+      const float dl = d * static_cast<float>(sc), ml = dmin * static_cast<float>(mn);
+      const uint8_t* q = qs + 32 * g;
+      float* out = y + 64 * g + 32 * u;
+      for (int i = 0; i < 32; ++i) {
+        int v = (q[i] >> (4 * u)) & 0xF;
+        if (qh != nullptr) v |= ((qh[i] >> (2 * g + u)) & 1) << 4;
+        out[i] = dl * static_cast<float>(v) - ml;
+      }
+    }
   }
 }
 
+// Element 128h + 32k + i (quarter k, i < 32): nibble k / 2 of ql[64h + 32(k % 2) + i], bits
+// 2k..2k+1 of qh[32h + i]; sub-block 8h + 2k + i / 16.
 void DecodeQ6_K(const BlockQ6_K& b, float* y) {
   const float d = F16ToF32(b.d);
-  for (int e = 0; e < kQK_K; ++e) {
-    const int half = e / 128, quarter = (e % 128) / 32, i = e % 32;
-    const uint8_t* ql = b.ql + 64 * half;
-    const uint8_t* qh = b.qh + 32 * half;
-    // Quarters 0 and 2 use ql[i], 1 and 3 use ql[32 + i]; quarters 2 and 3 the high nibble.
-    const int low = (ql[32 * (quarter % 2) + i] >> (4 * (quarter / 2))) & 0xF;
-    const int high = (qh[i] >> (2 * quarter)) & 3;
-    const int q = (low | high << 4) - 32;
-    y[e] = d * static_cast<float>(b.scales[e / 16]) * static_cast<float>(q);
+  for (int h = 0; h < 2; ++h) {
+    for (int k = 0; k < 4; ++k) {
+      const uint8_t* ql = b.ql + 64 * h + 32 * (k % 2);
+      const uint8_t* qh = b.qh + 32 * h;
+      for (int u = 0; u < 2; ++u) {
+        const float dl = d * static_cast<float>(b.scales[8 * h + 2 * k + u]);
+        float* out = y + 128 * h + 32 * k + 16 * u;
+        for (int l = 0; l < 16; ++l) {
+          const int i = 16 * u + l;
+          const int low = (ql[i] >> (4 * (k / 2))) & 0xF, high = (qh[i] >> (2 * k)) & 3;
+          out[l] = dl * static_cast<float>((low | high << 4) - 32);
+        }
+      }
+    }
   }
 }
 

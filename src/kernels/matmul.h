@@ -26,7 +26,7 @@ inline constexpr int64_t kMatMulGemvMaxRows = 16;
 // Rows of W per sgemm call in MatMulGemm. A fixed number (not "rows / threads") so that the
 // split, and with it every result, does not depend on the thread count; 256 keeps a widened
 // panel of a 1024-wide layer (1 MiB) in L2 and the panel count of small layers above 2.
-inline constexpr int64_t kMatMulPanelRows = 256;
+inline constexpr int64_t kMatMulPanelRows = 512;
 
 // Fast path: MatMulGemv for n <= kMatMulGemvMaxRows, MatMulGemm otherwise.
 // W may be F32, F16 or BF16. y must not alias x.

@@ -24,6 +24,7 @@
 #include "hwy/highway.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_load-inl.h"
+#include "kernels/matmul_parallel.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace lieq {
@@ -176,8 +177,9 @@ HWY_EXPORT(GemvRows);
 void MatMulGemv(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool) {
   const int64_t out = w.rows(), k = w.cols();
   if (n <= 0 || out <= 0) return;
-  // Each thread streams its own contiguous run of W rows.
-  pool.ParallelRanges(out, [&](int, int64_t b, int64_t e) {
+  // Threads take runs of kChunkRows rows (≥ 64 KiB of W: long sequential streams, few grabs).
+  constexpr int64_t kChunkRows = 64;
+  ParallelChunks(pool, out, kChunkRows, [&](int, int64_t b, int64_t e) {
     HWY_DYNAMIC_DISPATCH(GemvRows)(x, n, static_cast<uint32_t>(w.dtype), w.data, k, out, b, e, y);
   });
 }

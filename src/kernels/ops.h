@@ -9,8 +9,7 @@ namespace lieq {
 
 // out[i] = x[i] / sqrt(mean(x²) + eps) * weight[i], for each of `rows` rows of length d.
 // out may alias x.
-void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t d, double eps,
-             float* out);
+void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t d, double eps, float* out);
 
 // out[i] = silu(gate[i]) * up[i]; out may alias gate.
 void SiluMul(const float* gate, const float* up, int64_t n, float* out);
