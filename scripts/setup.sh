@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   nlohmann-json3-dev libpcre2-dev libutf8proc-dev libopenblas-dev libopenblas0-pthread
-  libhwy-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libhwy-dev libcli11-dev ccache libgtest-dev libgmock-dev libbenchmark-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -114,6 +114,12 @@ def main():
     ap.add_argument("--tokenizer-dir", default=os.path.join(HERE, "runs", "tokenizer"))
     ap.add_argument("--run-dir", default=None, help="default training/runs/NAME")
     ap.add_argument("--out", default=None, help="default models/NAME")
+    ap.add_argument("--init-from", default=None,
+                    help="continuation stage: start from the weights of an exported model folder "
+                         "(fresh optimizer and schedule; the batch stream is offset by "
+                         "--step-offset so it does not replay the first stage's batches)")
+    ap.add_argument("--step-offset", type=int, default=0,
+                    help="added to the step when drawing batches (continuation stages)")
     args = ap.parse_args()
     preset = PRESETS[args.preset]
     name = preset["name"]
@@ -135,6 +141,11 @@ def main():
 
     torch.manual_seed(preset["seed"])
     model = M.CausalLM(cfg)
+    if args.init_from:
+        import safetensors_io  # noqa: E402
+        weights, _ = safetensors_io.load(os.path.join(args.init_from, "model.safetensors"))
+        model.load_hf_state_dict({k: v.float() for k, v in weights.items()})
+        print(f"initialised from {args.init_from}", flush=True)
     opt = make_optimizer(model, args)
     step, elapsed, tokens_seen = 0, 0.0, 0
     ckpt_path = os.path.join(run_dir, "ckpt.pt")
@@ -173,6 +184,7 @@ def main():
             "train_loss": f"{np.mean(recent):.4f}" if recent else "n/a",
             "val_loss": f"{val_loss:.4f}", "val_ppl": f"{math.exp(val_loss):.2f}",
             "run_dir": os.path.relpath(run_dir, ROOT),
+            "init_from": args.init_from or "random (HF init)", "step_offset": args.step_offset,
         }
 
     def checkpoint():
@@ -193,8 +205,8 @@ def main():
         loss_sum = 0.0
         n_micro = args.batch // args.micro_batch
         for micro in range(n_micro):
-            x = data.train_batch(train_tokens, args.micro_batch, args.ctx, preset["seed"], step,
-                                 micro)
+            x = data.train_batch(train_tokens, args.micro_batch, args.ctx, preset["seed"],
+                                 step + args.step_offset, micro)
             with autocast(args):
                 logits = model(x[:, :-1])
             loss = M.loss_fn(logits, x[:, 1:]) / n_micro

@@ -18,6 +18,10 @@ void RegisterPpl(CLI::App& root, Status& result);
 void RegisterMakeRandom(CLI::App& root, Status& result);
 void RegisterConvert(CLI::App& root, Status& result);
 void RegisterLogits(CLI::App& root, Status& result);
+void RegisterDiagnose(CLI::App& root, Status& result);
+void RegisterPlan(CLI::App& root, Status& result);
+void RegisterQuantize(CLI::App& root, Status& result);
+void RegisterEval(CLI::App& root, Status& result);
 
 // Options most commands share.
 struct CommonOptions {

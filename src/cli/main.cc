@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
   for (lieq::cli::Register reg :
        {lieq::cli::RegisterInspect, lieq::cli::RegisterTokenize, lieq::cli::RegisterGenerate,
         lieq::cli::RegisterPpl, lieq::cli::RegisterMakeRandom, lieq::cli::RegisterConvert,
-        lieq::cli::RegisterLogits}) {
+        lieq::cli::RegisterLogits, lieq::cli::RegisterDiagnose, lieq::cli::RegisterPlan,
+        lieq::cli::RegisterQuantize, lieq::cli::RegisterEval}) {
     reg(app, result);
   }
   try {

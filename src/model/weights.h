@@ -8,14 +8,19 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "kernels/group_quant.h"
 #include "model/config.h"
 
 namespace lieq {
 
-// y = x · Wᵀ (+ b). Weights may be any DType; biases are F32.
+// y = x · Wᵀ (+ b). Weights may be any DType; biases are F32. A layer quantized to the
+// project's group format carries `packed` (bits > 0) and the engine computes from it; `w`
+// then still describes the shape (dtype F32, data nullptr).
 struct Linear {
-  TensorView w;     // [out, in]
-  TensorView bias;  // [out] or empty (data == nullptr)
+  TensorView w;           // [out, in]
+  TensorView bias;        // [out] or empty (data == nullptr)
+  GroupQuantView packed;  // [out, in] group-quantized, or bits == 0
+  bool is_packed() const { return packed.bits > 0; }
 };
 
 // The seven linear layers LieQ quantizes together, in a fixed order.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/group_matmul.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 #include "runtime/attention.h"
@@ -28,7 +29,11 @@ void Transformer::EnsureScratch(int64_t n) {
 }
 
 void Transformer::Linear(const ::lieq::Linear& layer, const float* x, int64_t n, float* y) {
-  MatMul(x, n, layer.w, y, pool_);
+  if (layer.is_packed()) {
+    GroupMatMul(x, n, layer.packed, y, pool_);
+  } else {
+    MatMul(x, n, layer.w, y, pool_);
+  }
   if (layer.bias.data == nullptr) return;
   const int64_t out = layer.w.rows();
   const float* b = reinterpret_cast<const float*>(layer.bias.data);

@@ -1,0 +1,18 @@
+// Linear layers on weights in the group format (kernels/group_quant.h), computed from the
+// packed codes directly: y [n, rows] = x [n, cols] · Wᵀ.
+#pragma once
+
+#include <cstdint>
+
+#include "core/thread_pool.h"
+#include "kernels/group_quant.h"
+
+namespace lieq {
+
+// Fast path (parallel over output rows, so results do not depend on the thread count).
+void GroupMatMul(const float* x, int64_t n, const GroupQuantView& w, float* y, ThreadPool& pool);
+
+// Scalar reference with double accumulation; what every fast path is tested against.
+void GroupMatMulReference(const float* x, int64_t n, const GroupQuantView& w, float* y);
+
+}  // namespace lieq
