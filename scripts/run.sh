@@ -5,14 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
 shared="${LIEQ_SHARED_DIR:-$(pwd)/../shared}"
-model="${1:-}"
-if [ -z "$model" ]; then
-  # Until the trained reference model lands, a random model of Qwen3-0.6B's block shapes
-  # (4 blocks) with the real Qwen3 tokenizer stands in.
-  model=build/models/random-qwen3
-  [ -f "$model/model.safetensors" ] || build/src/cli/lieq make-random --like qwen3-0.6b --layers 4 \
-    --tokenizer "$shared/tokenizers/qwen3/tokenizer.json" --seed 1 -o "$model"
-fi
+# The default model is the project's own trained Qwen3 (models/lieq-ref-qwen3, see its
+# MODEL_CARD.md); any HF folder or GGUF file can be given instead.
+model="${1:-models/lieq-ref-qwen3}"
 build/src/cli/lieq inspect "$model"
-build/src/cli/lieq ppl "$model" --text "$shared/data/eval/wikitext2-test.raw" --protocol llama.cpp --chunks 8
-build/src/cli/lieq generate "$model" "Once upon a time" -n 32
+build/src/cli/lieq ppl "$model" --text "$shared/data/eval/wikitext2-test.raw" --ctx 512 --chunks 64
+build/src/cli/lieq generate "$model" "Once upon a time" -n 48 --seed 1

@@ -11,6 +11,8 @@
 
 namespace lieq::testing {
 
+std::string RepoDir() { return LIEQ_DEFAULT_REPO_DIR; }
+
 std::string SharedDir() {
   const char* env = std::getenv("LIEQ_SHARED_DIR");
   const std::string dir = env != nullptr ? env : LIEQ_DEFAULT_SHARED_DIR;

@@ -9,6 +9,9 @@ namespace lieq::testing {
 // folder is missing: tests that need the data must never pass silently without it.
 std::string SharedDir();
 
+// The repository root (where models/ lives), fixed at configure time.
+std::string RepoDir();
+
 // Path to the built `lieq` executable (or $LIEQ_BINARY).
 std::string LieqBinary();
 

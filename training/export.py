@@ -52,18 +52,28 @@ def model_card(name, cfg, params, info):
     return template.safe_substitute(fields)
 
 
+def generation_config(cfg):
+    """Sampling defaults that `lieq generate` (like HF generate) applies: models this small
+    loop under greedy decoding, so they ship with mild sampling and a repetition penalty."""
+    return {
+        "bos_token_id": cfg.bos_token_id,
+        "do_sample": True,
+        "eos_token_id": cfg.eos_token_id,
+        "repetition_penalty": 1.1,
+        "temperature": 0.8,
+        "top_k": 40,
+        "top_p": 0.95,
+        "transformers_version": M.TRANSFORMERS_VERSION,
+    }
+
+
 def export(model, cfg, tokenizer_dir, out_dir, info):
     """model: a CausalLM (any dtype); info: dict of run facts for the model card."""
     os.makedirs(out_dir, exist_ok=True)
     sd = {k: v.detach().to(torch.bfloat16) for k, v in model.hf_state_dict().items()}
     safetensors_io.save(sd, os.path.join(out_dir, "model.safetensors"), {"format": "pt"})
     _write_json(os.path.join(out_dir, "config.json"), cfg.to_hf())
-    _write_json(os.path.join(out_dir, "generation_config.json"), {
-        "_from_model_config": True,
-        "bos_token_id": cfg.bos_token_id,
-        "eos_token_id": cfg.eos_token_id,
-        "transformers_version": M.TRANSFORMERS_VERSION,
-    })
+    _write_json(os.path.join(out_dir, "generation_config.json"), generation_config(cfg))
     shutil.copyfile(os.path.join(tokenizer_dir, "tokenizer.json"),
                     os.path.join(out_dir, "tokenizer.json"))
     with open(os.path.join(tokenizer_dir, "tokenizer_config.json"), encoding="utf-8") as f:

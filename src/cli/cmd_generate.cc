@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "io/generation_config.h"
 #include "io/model_loader.h"
 #include "runtime/sampler.h"
 #include "runtime/transformer.h"
@@ -17,8 +18,28 @@ struct GenerateOptions {
   std::string prompt;
   int64_t n_predict = 64;
   SamplerOptions sampler;
+  bool greedy = false;           // --greedy: ignore the model's sampling defaults
+  bool user_sampling = false;    // --temp/--top-k/--top-p/--repeat-penalty given
   CommonOptions common;
 };
+
+// The model's generation_config.json supplies the sampling settings unless the command line
+// sets any of them (as Hugging Face's generate() does); --greedy turns sampling off.
+Result<SamplerOptions> ResolveSampler(const GenerateOptions& o) {
+  SamplerOptions s = o.sampler;
+  if (o.greedy) {
+    s.temperature = 0;
+    return s;
+  }
+  if (o.user_sampling) return s;
+  LIEQ_ASSIGN_OR_RETURN(GenerationDefaults d, ReadGenerationConfig(o.model));
+  if (!d.do_sample.value_or(false)) return s;
+  s.temperature = d.temperature.value_or(1.0);
+  s.top_k = d.top_k.value_or(50);  // HF's defaults when the file omits them
+  s.top_p = d.top_p.value_or(1.0);
+  s.repetition_penalty = d.repetition_penalty.value_or(1.0);
+  return s;
+}
 
 Status RunGenerate(const GenerateOptions& o) {
   LIEQ_ASSIGN_OR_RETURN(Model model, LoadModel(o.model));
@@ -30,7 +51,9 @@ Status RunGenerate(const GenerateOptions& o) {
   Transformer transformer(model, pool);
   const ModelConfig& c = model.config;
   KvCache cache(c, static_cast<int64_t>(prompt.size()) + o.n_predict);
-  Sampler sampler(o.sampler);
+  LIEQ_ASSIGN_OR_RETURN(SamplerOptions sampling, ResolveSampler(o));
+  Sampler sampler(sampling);
+  std::vector<int32_t> history = prompt;
   std::vector<float> hidden(static_cast<size_t>(prompt.size()) * c.hidden_size);
   std::vector<float> logits(static_cast<size_t>(c.vocab_size));
 
@@ -42,9 +65,11 @@ Status RunGenerate(const GenerateOptions& o) {
   if (!o.common.json) std::printf("%s", o.prompt.c_str());
   std::vector<int32_t> generated;
   for (int64_t i = 0; i < o.n_predict; ++i) {
+    ApplyRepetitionPenalty(logits, history, sampling.repetition_penalty);
     const int32_t next = sampler.Sample(logits);
     if (next == tokenizer.eos_id()) break;
     generated.push_back(next);
+    history.push_back(next);
     if (!o.common.json) {
       std::printf("%s", tokenizer.TokenPiece(next).c_str());
       std::fflush(stdout);
@@ -63,6 +88,11 @@ Status RunGenerate(const GenerateOptions& o) {
                         {"prompt_tokens", prompt},
                         {"tokens", generated},
                         {"text", tokenizer.Decode(generated)},
+                        {"sampling", {{"temperature", sampling.temperature},
+                                      {"top_k", sampling.top_k},
+                                      {"top_p", sampling.top_p},
+                                      {"repetition_penalty", sampling.repetition_penalty},
+                                      {"seed", sampling.seed}}},
                         {"prefill_tokens_per_second", prompt.size() / prefill_s},
                         {"decode_tokens_per_second", decode_tps}};
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
@@ -78,16 +108,23 @@ Status RunGenerate(const GenerateOptions& o) {
 
 void RegisterGenerate(CLI::App& root, Status& result) {
   auto opts = std::make_shared<GenerateOptions>();
-  CLI::App* app = root.add_subcommand("generate", "Continue a prompt (greedy unless --temp > 0)");
+  CLI::App* app = root.add_subcommand("generate", "Continue a prompt (sampling settings from generation_config.json unless given)");
   app->add_option("model", opts->model, "Hugging Face folder or GGUF file")->required();
   app->add_option("prompt", opts->prompt, "Prompt text")->required();
   app->add_option("-n,--n-predict", opts->n_predict, "Tokens to generate")->check(CLI::PositiveNumber);
   app->add_option("--temp", opts->sampler.temperature, "Sampling temperature (0 = greedy)")->check(CLI::NonNegativeNumber);
   app->add_option("--top-k", opts->sampler.top_k, "Keep the k most likely tokens (0 = all)")->check(CLI::NonNegativeNumber);
   app->add_option("--top-p", opts->sampler.top_p, "Nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
+  app->add_option("--repeat-penalty", opts->sampler.repetition_penalty,
+                  "Repetition penalty (1 = none)")->check(CLI::PositiveNumber);
   app->add_option("--seed", opts->sampler.seed, "Sampling seed");
+  app->add_flag("--greedy", opts->greedy, "Greedy decoding, ignoring generation_config.json");
   AddCommonOptions(*app, opts->common);
-  app->callback([opts, &result] { result = RunGenerate(*opts); });
+  app->callback([opts, app, &result] {
+    opts->user_sampling = app->count("--temp") + app->count("--top-k") + app->count("--top-p") +
+                              app->count("--repeat-penalty") > 0;
+    result = RunGenerate(*opts);
+  });
 }
 
 }  // namespace lieq::cli

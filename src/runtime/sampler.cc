@@ -7,6 +7,18 @@
 
 namespace lieq {
 
+void ApplyRepetitionPenalty(std::span<float> logits, std::span<const int32_t> history,
+                            double penalty) {
+  if (penalty == 1.0) return;
+  std::vector<bool> seen(logits.size(), false);
+  for (int32_t id : history) {
+    if (id < 0 || static_cast<size_t>(id) >= logits.size() || seen[id]) continue;
+    seen[id] = true;  // HF penalises each distinct token once
+    float& v = logits[static_cast<size_t>(id)];
+    v = v > 0 ? static_cast<float>(v / penalty) : static_cast<float>(v * penalty);
+  }
+}
+
 int32_t Sampler::Sample(std::span<const float> logits) {
   const auto greedy = [&] {
     return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());

@@ -13,7 +13,13 @@ struct SamplerOptions {
   int64_t top_k = 40;        // 0 = all
   double top_p = 0.95;       // 1 = all
   uint64_t seed = 0;
+  double repetition_penalty = 1.0;  // > 1 discourages tokens already in the context
 };
+
+// Hugging Face's repetition penalty (Keskar et al. 2019): for every token in `history`, a
+// positive logit is divided by `penalty` and a negative one multiplied by it.
+void ApplyRepetitionPenalty(std::span<float> logits, std::span<const int32_t> history,
+                            double penalty);
 
 class Sampler {
  public:
