@@ -1,12 +1,178 @@
-// Placeholder until the diagnose command lands (being written now).
+// lieq diagnose MODEL --calib FILE: LieQ's per-block diagnostics (ΔPPL, Δr, ΔE_k), block
+// scores, Spearman ρ of the proxy against ΔPPL; JSON, CSV, SVG charts and a Markdown report.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "analysis/diagnostics.h"
+#include "analysis/report.h"
+#include "analysis/run_diagnostics.h"
 #include "cli/command.h"
+#include "core/atomic_file.h"
+#include "io/model_loader.h"
+#include "plan/model_sizes.h"
 
 namespace lieq::cli {
+namespace {
+
+struct DiagnoseCliOptions {
+  DiagnoseSettings settings;
+  std::string aggregate = "projection";
+  std::string weights = "1,1,1";
+  std::string out_dir;
+  bool force = false;
+  CommonOptions common;
+};
+
+// The files `-o DIR` receives.
+constexpr const char* kOutputs[] = {"diagnostics.json", "diagnostics.csv", "blocks.svg",
+                                    "scatter.svg", "report.md"};
+
+Result<std::array<double, 3>> ParseWeights(const std::string& text) {
+  std::array<double, 3> w{};
+  char* end = nullptr;
+  const char* p = text.c_str();
+  for (size_t i = 0; i < 3; ++i) {
+    w[i] = std::strtod(p, &end);
+    const char expected = i < 2 ? ',' : '\0';
+    if (end == p || *end != expected || !std::isfinite(w[i]) || w[i] < 0) {
+      return InvalidArgument("--weights '" + text +
+                             "' must be three non-negative numbers W_PPL,W_R,W_E (e.g. 1,1,1)");
+    }
+    p = end + 1;
+  }
+  return w;
+}
+
+int StoredBits(const Model& model) {
+  const DType t = model.weights.embed.dtype;
+  return t == DType::kF32 ? 32 : 16;
+}
+
+// Stdout summary: the per-block table and ρ for both aggregations.
+void PrintSummary(const Diagnostics& d) {
+  const BlockScores s = ComputeBlockScores(d);
+  const RhoTable rho = ComputeRho(d);
+  std::printf("block   dPPL        proxy(dr)   dr_flat     dr_proj     dE_k        combined\n");
+  for (size_t l = 0; l < s.proxy.size(); ++l) {
+    std::printf("%5zu   %-10.4g  %-10.5f  %-10.5f  %-10.5f  %-10.5f  %-8.4f\n", l,
+                s.delta_ppl.empty() ? std::nan("") : s.delta_ppl[l], s.proxy[l], s.delta_r_flat[l],
+                s.delta_r_projection[l], s.delta_e[l], s.combined[l]);
+  }
+  if (d.ppl) {
+    std::printf("base PPL %.4f\n", d.ppl->base_ppl);
+    for (size_t i = 0; i < rho.proxy_flat.size(); ++i) {
+      std::printf("Spearman rho(proxy, dPPL) with %zu twin(s): flat %.3f  projection-mean %.3f\n",
+                  i + 1, rho.proxy_flat[i], rho.proxy_projection[i]);
+    }
+    std::printf("Spearman rho(dE_k, dPPL): flat %.3f  projection-mean %.3f; combined %.3f\n",
+                rho.delta_e_flat, rho.delta_e_projection, rho.combined);
+  }
+  std::printf("proxy %.2f s (forward %.2f s, spectra %.2f s), dPPL %.2f s, peak RSS %.0f MiB\n",
+              d.proxy.forward_seconds + d.proxy.spectrum_seconds, d.proxy.forward_seconds,
+              d.proxy.spectrum_seconds, d.ppl ? d.ppl->seconds : 0.0, d.peak_rss_mib);
+}
+
+Status RunDiagnose(DiagnoseCliOptions o) {
+  LIEQ_ASSIGN_OR_RETURN(o.settings.aggregate, AggregateFromName(o.aggregate));
+  LIEQ_ASSIGN_OR_RETURN(o.settings.weights, ParseWeights(o.weights));
+  LIEQ_RETURN_IF_ERROR(ParseProjections(o.settings.projections).status());
+  if (o.settings.eval_ctx == 0) o.settings.eval_ctx = o.settings.seq;
+  WriteOptions write;
+  write.overwrite = o.force;
+  if (!o.out_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.out_dir, ec);
+    if (ec) return IoError(o.out_dir + ": cannot create the output folder (" + ec.message() + ")");
+    for (const char* name : kOutputs) {
+      LIEQ_RETURN_IF_ERROR(CheckOutputWritable(o.out_dir + "/" + name, write));
+    }
+  }
+  LIEQ_ASSIGN_OR_RETURN(Model model, LoadModel(o.settings.model));
+  const int threads = ResolveThreads(o.common);
+  ThreadPool pool(threads);
+  std::fprintf(stderr, "%s: %lld blocks; calibration %lld x %lld tokens from %s; %d threads\n",
+               o.settings.model.c_str(), static_cast<long long>(model.config.num_layers),
+               static_cast<long long>(o.settings.samples), static_cast<long long>(o.settings.seq),
+               o.settings.calib.c_str(), threads);
+  LIEQ_ASSIGN_OR_RETURN(Diagnostics d, RunDiagnostics(model, o.settings, pool, stderr));
+  nlohmann::json j = DiagnosticsToJson(d);
+  j["sizes"] = ModelSizesToJson(ModelSizesFromConfig(model.config, StoredBits(model)));
+  j["threads"] = threads;
+
+  if (!o.out_dir.empty()) {
+    const std::pair<const char*, std::string> files[] = {{"diagnostics.json", j.dump(2) + "\n"},
+                                                         {"diagnostics.csv", DiagnosticsCsv(d)},
+                                                         {"blocks.svg", BlocksSvg(d)},
+                                                         {"scatter.svg", ScatterSvg(d)},
+                                                         {"report.md", ReportMarkdown(d)}};
+    for (const auto& [name, text] : files) {
+      LIEQ_RETURN_IF_ERROR(WriteTextFileAtomically(o.out_dir + "/" + name, text, write));
+    }
+    std::fprintf(stderr,
+                 "wrote %s/{diagnostics.json,diagnostics.csv,blocks.svg,scatter.svg,"
+                 "report.md}\n",
+                 o.out_dir.c_str());
+  }
+  if (o.common.json) {
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    PrintSummary(d);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 void RegisterDiagnose(CLI::App& root, Status& result) {
-  CLI::App* app = root.add_subcommand("diagnose", "(not built yet)");
-  app->allow_extras();
-  app->callback([&result] { result = Unimplemented("lieq diagnose is not built yet"); });
+  auto opts = std::make_shared<DiagnoseCliOptions>();
+  DiagnoseSettings& s = opts->settings;
+  CLI::App* app = root.add_subcommand(
+      "diagnose", "LieQ per-block diagnostics: dPPL, compactness gain dr, top-k energy gain dE_k");
+  app->add_option("model", s.model, "Hugging Face folder or GGUF file")->required();
+  app->add_option("--calib", s.calib,
+                  "Calibration text: JSON lines with \"text\" (e.g. ../shared/data/calib/"
+                  "c4-train-00000-head1000.jsonl) or a plain text file")
+      ->required();
+  app->add_option("--samples", s.samples, "Calibration windows (default 16)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--seq", s.seq, "Tokens per calibration window (default 512)")
+      ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
+  app->add_option("--seed", s.seed, "Seed of the calibration sampling and the random twins");
+  app->add_option("--twin-seed", s.twin_seed, "Seed of the random twins only (default: --seed)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--eval-text", s.eval_text,
+                  "Held-out text for dPPL (L+1 perplexity passes; skipped when absent)");
+  app->add_option("--eval-ctx", s.eval_ctx, "dPPL window length (default: --seq)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--eval-windows", s.eval_windows, "dPPL windows per pass (default 8)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--projections", s.projections,
+                  "Projections measured, comma-separated (default q,k,v,o,gate,up,down)");
+  app->add_flag("!--whole-attention", s.per_head,
+                "Measure q, k, v, o as whole matrices instead of per head");
+  app->add_option("--top-k", s.top_k, "k of the top-k energy E_k (default 8)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--twin-seeds", s.twin_seeds, "Random twins averaged per unit (default 3)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--twin-std", s.twin_std,
+                  "Std of the random twin's N(0, std^2) init (default: the config's "
+                  "initializer_range; dr does not depend on it)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--aggregate", opts->aggregate,
+                  "Block proxy: 'projection' = mean of per-projection means (default), 'flat' = "
+                  "mean over all heads and projections");
+  app->add_option("--weights", opts->weights,
+                  "Combined score weights W_PPL,W_R,W_E of the min-max normalised metrics "
+                  "(default 1,1,1)");
+  app->add_option("-o,--output", opts->out_dir,
+                  "Folder for diagnostics.json, diagnostics.csv, blocks.svg, scatter.svg, "
+                  "report.md");
+  app->add_flag("--force", opts->force, "Overwrite existing output files");
+  AddCommonOptions(*app, opts->common);
+  s.twin_std = 0;  // 0 = the config's initializer_range
+  app->callback([opts, &result] { result = RunDiagnose(*opts); });
 }
 
 }  // namespace lieq::cli

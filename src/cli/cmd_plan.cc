@@ -1,12 +1,173 @@
-// Placeholder until the plan command lands (being written now).
+// lieq plan (--diagnostics FILE | MODEL --calib FILE) --budget B: one bit-width per block
+// (a BitPlan JSON) by LieQ's allocation rule (src/plan/planner.h).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "analysis/diagnostics.h"
+#include "analysis/run_diagnostics.h"
 #include "cli/command.h"
+#include "core/atomic_file.h"
+#include "io/model_loader.h"
+#include "plan/bit_plan.h"
+#include "plan/model_sizes.h"
+#include "plan/planner.h"
 
 namespace lieq::cli {
+namespace {
+
+struct PlanCliOptions {
+  std::string model;
+  std::string diagnostics;
+  std::string budget;
+  std::string bits = "2,4";
+  std::string rank_by = "proxy";
+  uint64_t seed = 0;
+  int group_size = 128;
+  DiagnoseSettings diagnose;  // when planning from MODEL with a score rule
+  std::string aggregate = "projection";
+  std::string output;
+  bool force = false;
+  CommonOptions common;
+};
+
+// Scores of `rank_by` from a diagnostics file's scores (empty for score-free rules).
+Result<std::vector<double>> PickScores(const DiagnosticsScores& s, const std::string& rank_by,
+                                       const std::string& source) {
+  if (rank_by == "proxy") return s.proxy;
+  if (rank_by == "combined") return s.combined;
+  if (rank_by == "ppl") {
+    if (s.ppl.empty()) {
+      return InvalidArgument(source +
+                             ": has no ΔPPL (diagnose with --eval-text) for --rank-by ppl");
+    }
+    return s.ppl;
+  }
+  return std::vector<double>{};
+}
+
+Status RunPlan(const PlanCliOptions& o) {
+  // Cheap checks first, before any model is loaded or diagnosed.
+  LIEQ_ASSIGN_OR_RETURN(const double budget, ParseBudget(o.budget));
+  LIEQ_ASSIGN_OR_RETURN(const std::vector<int> candidates, ParseBitList(o.bits, "--bits"));
+  if (std::find_if(std::begin(kRankByNames), std::end(kRankByNames),
+                   [&](const char* name) { return o.rank_by == name; }) == std::end(kRankByNames)) {
+    return InvalidArgument("--rank-by '" + o.rank_by +
+                           "' is unknown (proxy, ppl, combined, random, first-last)");
+  }
+  if (o.model.empty() == o.diagnostics.empty()) {
+    return InvalidArgument("give either MODEL or --diagnostics FILE (exactly one)");
+  }
+  const bool needs_scores = o.rank_by == "proxy" || o.rank_by == "ppl" || o.rank_by == "combined";
+  WriteOptions write;
+  write.overwrite = o.force;
+  if (!o.output.empty()) LIEQ_RETURN_IF_ERROR(CheckOutputWritable(o.output, write));
+
+  PlanRequest request;
+  request.candidates = candidates;
+  request.budget = budget;
+  request.rank_by = o.rank_by;
+  request.seed = o.seed;
+  request.group_size = o.group_size;
+  ModelSizes sizes;
+  std::string model_name, diagnostics_name;
+  std::optional<ModelConfig> config;
+  if (!o.diagnostics.empty()) {
+    LIEQ_ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(o.diagnostics));
+    LIEQ_ASSIGN_OR_RETURN(DiagnosticsScores scores, DiagnosticsScoresFromJson(j, o.diagnostics));
+    if (!j.contains("sizes")) return InvalidArgument(o.diagnostics + ": no \"sizes\" object");
+    LIEQ_ASSIGN_OR_RETURN(sizes, ModelSizesFromJson(j["sizes"], o.diagnostics));
+    LIEQ_ASSIGN_OR_RETURN(request.scores, PickScores(scores, o.rank_by, o.diagnostics));
+    model_name = scores.model;
+    diagnostics_name = o.diagnostics;
+  } else {
+    LIEQ_ASSIGN_OR_RETURN(Model model, LoadModel(o.model));
+    sizes = ModelSizesFromConfig(model.config, model.weights.embed.dtype == DType::kF32 ? 32 : 16);
+    config = model.config;
+    model_name = o.model;
+    if (needs_scores) {
+      if (o.diagnose.calib.empty()) {
+        return InvalidArgument("--rank-by " + o.rank_by + " from MODEL needs --calib FILE");
+      }
+      if (o.rank_by != "proxy" && o.diagnose.eval_text.empty()) {
+        return InvalidArgument("--rank-by " + o.rank_by + " from MODEL needs --eval-text FILE");
+      }
+      DiagnoseSettings settings = o.diagnose;
+      settings.model = o.model;
+      settings.seed = o.seed;
+      if (settings.eval_ctx == 0) settings.eval_ctx = settings.seq;
+      LIEQ_ASSIGN_OR_RETURN(settings.aggregate, AggregateFromName(o.aggregate));
+      ThreadPool pool(ResolveThreads(o.common));
+      LIEQ_ASSIGN_OR_RETURN(Diagnostics d, RunDiagnostics(model, settings, pool, stderr));
+      const BlockScores s = ComputeBlockScores(d);
+      request.scores = o.rank_by == "proxy" ? s.proxy
+                       : o.rank_by == "ppl" ? s.delta_ppl
+                                            : s.combined;
+    }
+  }
+  request.block_params = sizes.block_linear_params;
+  LIEQ_ASSIGN_OR_RETURN(BitPlan plan, PlanBits(request));
+  plan.model = model_name;
+  plan.diagnostics = diagnostics_name;
+  plan.avg_bits_file = AverageBitsFile(sizes, plan.bits, plan.group_size);
+  if (config) LIEQ_RETURN_IF_ERROR(ValidateBitPlan(plan, *config).WithContext(o.model));
+
+  if (std::abs(plan.avg_bits_linear - budget) > 1e-9) {
+    std::fprintf(stderr,
+                 "note: --budget %g cannot be met exactly with these block sizes; the plan uses "
+                 "%.4f bits, the most that stays within it\n",
+                 budget, plan.avg_bits_linear);
+  }
+  if (!o.output.empty()) LIEQ_RETURN_IF_ERROR(WriteBitPlan(plan, o.output, o.force));
+  if (o.common.json) {
+    std::printf("%s\n", BitPlanToJson(plan).dump(2).c_str());
+  } else {
+    std::printf("bits per block:");
+    for (int b : plan.bits) std::printf(" %d", b);
+    std::printf(
+        "\nbudget %.4g -> %.4f bits over block linear weights, %.4f over the whole file "
+        "(group %d, FP16 scale+zero per group)\n",
+        budget, plan.avg_bits_linear, plan.avg_bits_file, plan.group_size);
+    if (!o.output.empty()) std::printf("wrote %s\n", o.output.c_str());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 void RegisterPlan(CLI::App& root, Status& result) {
-  CLI::App* app = root.add_subcommand("plan", "(not built yet)");
-  app->allow_extras();
-  app->callback([&result] { result = Unimplemented("lieq plan is not built yet"); });
+  auto opts = std::make_shared<PlanCliOptions>();
+  CLI::App* app = root.add_subcommand(
+      "plan", "One bit-width per block under an average-bits budget (writes a BitPlan JSON)");
+  app->add_option("model", opts->model,
+                  "Model folder or GGUF (diagnosed on the fly; or use --diagnostics)");
+  app->add_option("--diagnostics", opts->diagnostics, "diagnostics.json from `lieq diagnose`");
+  app->add_option("--budget", opts->budget,
+                  "Average bits per block linear weight, between the lowest and highest --bits")
+      ->required();
+  app->add_option("--bits", opts->bits, "Candidate widths, comma-separated (default 2,4)");
+  app->add_option("--rank-by", opts->rank_by,
+                  "proxy (default) | ppl | combined | random | first-last");
+  app->add_option("--seed", opts->seed, "Seed for --rank-by random (and calibration)");
+  app->add_option("--group-size", opts->group_size, "Quantization group size (32, 64, 128)");
+  app->add_option("--calib", opts->diagnose.calib, "Calibration file (planning from MODEL)");
+  app->add_option("--samples", opts->diagnose.samples, "Calibration windows (default 16)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--seq", opts->diagnose.seq, "Tokens per window (default 512)")
+      ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
+  app->add_option("--eval-text", opts->diagnose.eval_text,
+                  "Held-out text for --rank-by ppl/combined");
+  app->add_option("--twin-seeds", opts->diagnose.twin_seeds, "Random twins (default 3)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--aggregate", opts->aggregate, "projection (default) | flat");
+  app->add_option("-o,--output", opts->output, "BitPlan JSON to write");
+  app->add_flag("--force", opts->force, "Overwrite an existing output");
+  AddCommonOptions(*app, opts->common);
+  opts->diagnose.eval_ctx = 0;
+  opts->diagnose.twin_std = 0;
+  app->callback([opts, &result] { result = RunPlan(*opts); });
 }
 
 }  // namespace lieq::cli

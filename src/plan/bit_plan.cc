@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <type_traits>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +18,44 @@ bool Contains(std::span<const int> values, int v) {
   return std::find(values.begin(), values.end(), v) != values.end();
 }
 
+// Exact conversions from JSON: integers must be JSON integers in T's range (never a float
+// cast or a wrap-around, which would turn 4294967298 into 2), floats any JSON number.
+bool Convert(const nlohmann::json& j, std::string& out) {
+  if (!j.is_string()) return false;
+  out = j.get<std::string>();
+  return true;
+}
+bool Convert(const nlohmann::json& j, double& out) {
+  if (!j.is_number()) return false;
+  out = j.get<double>();
+  return true;
+}
+template <typename T>
+  requires std::is_integral_v<T>
+bool Convert(const nlohmann::json& j, T& out) {
+  if (j.is_number_unsigned()) {
+    const uint64_t u = j.get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<T>::max())) return false;
+    out = static_cast<T>(u);
+    return true;
+  }
+  if (!j.is_number_integer()) return false;
+  const int64_t i = j.get<int64_t>();
+  if (!std::in_range<T>(i)) return false;
+  out = static_cast<T>(i);
+  return true;
+}
+template <typename T>
+bool Convert(const nlohmann::json& j, std::vector<T>& out) {
+  if (!j.is_array()) return false;
+  std::vector<T> values(j.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!Convert(j[i], values[i])) return false;
+  }
+  out = std::move(values);
+  return true;
+}
+
 // Reads json[key] into `out` when present; a present value of the wrong type is an error.
 template <typename T>
 Status ReadField(const nlohmann::json& json, const char* key, T& out, bool required) {
@@ -23,10 +64,9 @@ Status ReadField(const nlohmann::json& json, const char* key, T& out, bool requi
     if (required) return InvalidArgument(std::string("missing field \"") + key + "\"");
     return Status::Ok();
   }
-  try {
-    out = it->get<T>();
-  } catch (const nlohmann::json::exception&) {
-    return InvalidArgument(std::string("field \"") + key + "\" has the wrong type");
+  if (!Convert(*it, out)) {
+    return InvalidArgument(std::string("field \"") + key +
+                           "\" has the wrong type or is out of range");
   }
   return Status::Ok();
 }
