@@ -1,24 +1,91 @@
+// GroupMatMul: the group format through MatMulDecoded (kernels/matmul_decoded.h). Rows are
+// decoded by DecodeGroupRows below, which unpacks eight codes at a time (eight b-bit codes are
+// exactly b bytes, and every group size is a multiple of 8) with loops the compiler vectorises,
+// then the SIMD GEMV kernel (decode) or sgemm on decoded panels (prefill) does the arithmetic.
 #include "kernels/group_matmul.h"
 
+#include <cassert>
+#include <cstring>
 #include <vector>
 
-namespace lieq {
+#include "core/half.h"
+#include "kernels/matmul_decoded.h"
 
-// First version: dequantize a row into a per-thread buffer, then dot it with every row of x.
-// Correct for all widths; the SIMD kernels replace it.
-void GroupMatMul(const float* x, int64_t n, const GroupQuantView& w, float* y, ThreadPool& pool) {
-  pool.ParallelRanges(w.rows, [&](int, int64_t r0, int64_t r1) {
-    std::vector<float> row(static_cast<size_t>(w.cols));
-    for (int64_t r = r0; r < r1; ++r) {
-      DequantizeGroupRow(w, r, row.data());
-      for (int64_t t = 0; t < n; ++t) {
-        const float* xt = x + t * w.cols;
-        float acc = 0;
-        for (int64_t c = 0; c < w.cols; ++c) acc += xt[c] * row[c];
-        y[t * w.rows + r] = acc;
+namespace lieq {
+namespace {
+
+// Codes [0, cols) of one packed row to floats s · (q − z), per group.
+template <int kBits>
+void DecodeGroupRowTyped(const uint8_t* packed, const uint16_t* scales, const uint16_t* zeros,
+                         int64_t cols, int group_size, float* out) {
+  constexpr uint32_t kMask = (1u << kBits) - 1;
+  const int64_t groups = cols / group_size;
+  for (int64_t g = 0; g < groups; ++g) {
+    const float s = F16ToF32(scales[g]);
+    const float z = F16ToF32(zeros[g]);
+    const uint8_t* p = packed + g * group_size * kBits / 8;
+    float* o = out + g * group_size;
+    if constexpr (kBits == 8) {
+      for (int i = 0; i < group_size; ++i) o[i] = s * (static_cast<float>(p[i]) - z);
+    } else if constexpr (kBits == 4) {
+      for (int i = 0; i < group_size / 2; ++i) {
+        o[2 * i] = s * (static_cast<float>(p[i] & 15) - z);
+        o[2 * i + 1] = s * (static_cast<float>(p[i] >> 4) - z);
+      }
+    } else if constexpr (kBits == 2) {
+      for (int i = 0; i < group_size / 4; ++i) {
+        for (int j = 0; j < 4; ++j)
+          o[4 * i + j] = s * (static_cast<float>((p[i] >> (2 * j)) & 3) - z);
+      }
+    } else {
+      for (int i = 0; i < group_size / 8; ++i) {
+        uint64_t v = 0;
+        std::memcpy(&v, p + i * kBits, kBits);  // little-endian: code j in bits [jb, jb + b)
+        for (int j = 0; j < 8; ++j) {
+          o[8 * i + j] = s * (static_cast<float>((v >> (kBits * j)) & kMask) - z);
+        }
       }
     }
-  });
+  }
+}
+
+void DecodeGroupRows(const GroupQuantView& w, int64_t r0, int64_t count, float* out) {
+  const int64_t row_bytes = PackedRowBytes(w.bits, w.cols), groups = w.groups_per_row();
+  for (int64_t r = r0; r < r0 + count; ++r) {
+    const uint8_t* p = w.codes + r * row_bytes;
+    const uint16_t* s = w.scales + r * groups;
+    const uint16_t* z = w.zeros + r * groups;
+    float* o = out + (r - r0) * w.cols;
+    switch (w.bits) {
+      case 2:
+        DecodeGroupRowTyped<2>(p, s, z, w.cols, w.group_size, o);
+        break;
+      case 3:
+        DecodeGroupRowTyped<3>(p, s, z, w.cols, w.group_size, o);
+        break;
+      case 4:
+        DecodeGroupRowTyped<4>(p, s, z, w.cols, w.group_size, o);
+        break;
+      case 8:
+        DecodeGroupRowTyped<8>(p, s, z, w.cols, w.group_size, o);
+        break;
+      default:
+        assert(false && "GroupMatMul: bits must be 2, 3, 4 or 8");
+    }
+  }
+}
+
+}  // namespace
+
+void GroupMatMul(const float* x, int64_t n, const GroupQuantView& w, float* y, ThreadPool& pool) {
+  assert(w.group_size % 8 == 0 && w.cols % w.group_size == 0);
+  RowDecoder decoder;
+  decoder.rows = w.rows;
+  decoder.cols = w.cols;
+  decoder.decode = [&w](int64_t r0, int64_t count, float* out) {
+    DecodeGroupRows(w, r0, count, out);
+  };
+  MatMulDecoded(x, n, decoder, y, pool);
 }
 
 void GroupMatMulReference(const float* x, int64_t n, const GroupQuantView& w, float* y) {

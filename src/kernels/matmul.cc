@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "core/half.h"
+#include "kernels/dequantize.h"
+#include "kernels/matmul_decoded.h"
 
 namespace lieq {
 
@@ -28,8 +30,8 @@ void RowToF32(const TensorView& w, int64_t r, float* out) {
       for (int64_t i = 0; i < k; ++i) out[i] = Bf16ToF32(p[i]);
       break;
     }
-    default:
-      assert(false && "RowToF32: quantized weights are dequantized at load");
+    default:  // GGUF block types, kept packed
+      DequantizeRow(w.dtype, row, out, k);
   }
 }
 
@@ -47,7 +49,9 @@ void MatMulReference(const float* x, int64_t n, const TensorView& w, float* y) {
 }
 
 void MatMul(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool) {
-  if (n <= kMatMulGemvMaxRows) {
+  if (IsQuantized(w.dtype)) {
+    MatMulDecoded(x, n, TensorRowDecoder(w), y, pool);
+  } else if (n <= kMatMulGemvMaxRows) {
     MatMulGemv(x, n, w, y, pool);
   } else {
     MatMulGemm(x, n, w, y, pool);

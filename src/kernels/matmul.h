@@ -28,8 +28,10 @@ inline constexpr int64_t kMatMulGemvMaxRows = 16;
 // panel of a 1024-wide layer (1 MiB) in L2 and the panel count of small layers above 2.
 inline constexpr int64_t kMatMulPanelRows = 512;
 
-// Fast path: MatMulGemv for n <= kMatMulGemvMaxRows, MatMulGemm otherwise.
-// W may be F32, F16 or BF16. y must not alias x.
+// Fast path: MatMulGemv for n <= kMatMulGemvMaxRows, MatMulGemm otherwise; W in a GGUF block
+// type (Q8_0, Q4_0, Q4_1, Q2_K ... Q6_K) goes to MatMulDecoded (kernels/matmul_decoded.h), which
+// decodes rows into scratch just before use (the weights stay packed in memory).
+// W may be F32, F16, BF16 or a block type. y must not alias x.
 void MatMul(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool);
 
 // Decode path, valid for any n (x is consumed in groups of up to 8 rows; each group of W rows
@@ -43,14 +45,15 @@ void MatMulGemv(const float* x, int64_t n, const TensorView& w, float* y, Thread
 // W may be F32, F16 or BF16. y must not alias x.
 void MatMulGemm(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool);
 
-// Scalar reference with double accumulation; what every fast path is tested against.
+// Scalar reference with double accumulation; what every fast path is tested against. Any dtype
+// (RowToF32 decodes the row, then a double-accumulated dot).
 void MatMulReference(const float* x, int64_t n, const TensorView& w, float* y);
 
-// Converts row r of a F32/F16/BF16 matrix to floats.
+// Converts row r of a matrix of any dtype to floats (block types through DequantizeRow).
 void RowToF32(const TensorView& w, int64_t r, float* out);
 
-// Converts rows [r0, r0 + rows) of a F32/F16/BF16 matrix to floats, SIMD; out is
-// [rows, w.cols()] row-major. Exact (every F16 and BF16 value is a float).
+// Converts rows [r0, r0 + rows) of a matrix of any dtype to floats (16-bit: SIMD; block types:
+// DequantizeRow); out is [rows, w.cols()] row-major. Exact for F16 and BF16.
 void RowsToF32(const TensorView& w, int64_t r0, int64_t rows, float* out);
 
 }  // namespace lieq

@@ -23,6 +23,7 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "kernels/matmul.h"
+#include "kernels/matmul_decoded.h"
 #include "kernels/matmul_load-inl.h"
 #include "kernels/matmul_parallel.h"
 
@@ -105,44 +106,50 @@ HWY_INLINE void GemvRow(const typename Weights::Elem* HWY_RESTRICT w, int64_t k,
   for (int t = 0; t < T; ++t) y[t * ldy + o] = out[t];
 }
 
+// y[t, o] for all n tokens and one row o of W, tokens in groups of kMaxTokens.
+template <class Weights>
+HWY_INLINE void GemvRowAllTokens(const typename Weights::Elem* HWY_RESTRICT w, int64_t k, int64_t o,
+                                 const float* HWY_RESTRICT x, int64_t n, float* HWY_RESTRICT y,
+                                 int64_t ldy) {
+  // All token groups pass over row o while it is in L1, so W is read from memory once.
+  for (int64_t t0 = 0; t0 < n; t0 += kMaxTokens) {
+    const float* xg = x + t0 * k;
+    float* yg = y + t0 * ldy;
+    // Templated on the group size so that the loops over tokens unroll into registers.
+    switch (std::min<int64_t>(kMaxTokens, n - t0)) {
+      case 1:
+        GemvRow<Weights, 1>(w, k, o, xg, yg, ldy);
+        break;
+      case 2:
+        GemvRow<Weights, 2>(w, k, o, xg, yg, ldy);
+        break;
+      case 3:
+        GemvRow<Weights, 3>(w, k, o, xg, yg, ldy);
+        break;
+      case 4:
+        GemvRow<Weights, 4>(w, k, o, xg, yg, ldy);
+        break;
+      case 5:
+        GemvRow<Weights, 5>(w, k, o, xg, yg, ldy);
+        break;
+      case 6:
+        GemvRow<Weights, 6>(w, k, o, xg, yg, ldy);
+        break;
+      case 7:
+        GemvRow<Weights, 7>(w, k, o, xg, yg, ldy);
+        break;
+      default:
+        GemvRow<Weights, 8>(w, k, o, xg, yg, ldy);
+        break;
+    }
+  }
+}
+
 template <class Weights>
 void GemvRowsTyped(const float* HWY_RESTRICT x, int64_t n, const std::byte* w_bytes, int64_t k,
                    int64_t out, int64_t r_begin, int64_t r_end, float* HWY_RESTRICT y) {
   const auto* w = reinterpret_cast<const typename Weights::Elem*>(w_bytes);
-  for (int64_t o = r_begin; o < r_end; ++o) {
-    // All token groups pass over row o while it is in L1, so W is read from memory once.
-    for (int64_t t0 = 0; t0 < n; t0 += kMaxTokens) {
-      const float* xg = x + t0 * k;
-      float* yg = y + t0 * out;
-      // Templated on the group size so that the loops over tokens unroll into registers.
-      switch (std::min<int64_t>(kMaxTokens, n - t0)) {
-        case 1:
-          GemvRow<Weights, 1>(w, k, o, xg, yg, out);
-          break;
-        case 2:
-          GemvRow<Weights, 2>(w, k, o, xg, yg, out);
-          break;
-        case 3:
-          GemvRow<Weights, 3>(w, k, o, xg, yg, out);
-          break;
-        case 4:
-          GemvRow<Weights, 4>(w, k, o, xg, yg, out);
-          break;
-        case 5:
-          GemvRow<Weights, 5>(w, k, o, xg, yg, out);
-          break;
-        case 6:
-          GemvRow<Weights, 6>(w, k, o, xg, yg, out);
-          break;
-        case 7:
-          GemvRow<Weights, 7>(w, k, o, xg, yg, out);
-          break;
-        default:
-          GemvRow<Weights, 8>(w, k, o, xg, yg, out);
-          break;
-      }
-    }
-  }
+  for (int64_t o = r_begin; o < r_end; ++o) GemvRowAllTokens<Weights>(w, k, o, x, n, y, out);
 }
 
 }  // namespace
@@ -165,6 +172,11 @@ void GemvRows(const float* x, int64_t n, uint32_t dtype, const std::byte* w, int
   }
 }
 
+// One decoded F32 row against all n rows of x: y[t · ldy] (MatMulDecoded's decode path).
+void GemvF32RowImpl(const float* w, const float* x, int64_t n, int64_t k, float* y, int64_t ldy) {
+  GemvRowAllTokens<F32Weights>(w, k, 0, x, n, y, ldy);
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace lieq
 HWY_AFTER_NAMESPACE();
@@ -173,6 +185,11 @@ HWY_AFTER_NAMESPACE();
 namespace lieq {
 
 HWY_EXPORT(GemvRows);
+HWY_EXPORT(GemvF32RowImpl);
+
+void GemvF32Row(const float* w, const float* x, int64_t n, int64_t k, float* y, int64_t ldy) {
+  HWY_DYNAMIC_DISPATCH(GemvF32RowImpl)(w, x, n, k, y, ldy);
+}
 
 void MatMulGemv(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool) {
   const int64_t out = w.rows(), k = w.cols();

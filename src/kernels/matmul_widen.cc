@@ -13,6 +13,7 @@
 
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+#include "kernels/dequantize.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_load-inl.h"
 
@@ -77,6 +78,10 @@ void RowsToF32(const TensorView& w, int64_t r0, int64_t rows, float* out) {
   const int64_t count = rows * w.cols();
   if (w.dtype == DType::kF32) {
     std::memcpy(out, w.Row(r0), static_cast<size_t>(count) * sizeof(float));
+    return;
+  }
+  if (IsQuantized(w.dtype)) {  // GGUF block types (kept packed at load): the reference decoder
+    DequantizeRow(w.dtype, w.Row(r0), out, count);
     return;
   }
   HWY_DYNAMIC_DISPATCH(Widen16)(static_cast<uint32_t>(w.dtype), w.Row(r0), count, out);
