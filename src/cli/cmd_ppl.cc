@@ -17,6 +17,7 @@ struct PplCliOptions {
   std::string protocol = "gptq";
   int64_t ctx = 0;  // 0 = the protocol's default
   int64_t chunks = 0;
+  std::vector<int> skip_blocks;  // blocks replaced by the identity (ΔPPL of a block)
   CommonOptions common;
 };
 
@@ -51,7 +52,17 @@ Status RunPpl(const PplCliOptions& o) {
                  static_cast<long long>(total), ppl);
     if (done == total) std::fprintf(stderr, "\n");
   };
-  LIEQ_ASSIGN_OR_RETURN(PplResult r, Perplexity(transformer, *tokens, options));
+  ForwardHooks hooks;
+  for (int b : o.skip_blocks) {
+    if (b < 0 || b >= model.config.num_layers) {
+      return InvalidArgument("--skip-block " + std::to_string(b) + " is not a block of " + o.model +
+                             " (0.." + std::to_string(model.config.num_layers - 1) + ")");
+    }
+    hooks.skip_blocks.resize(static_cast<size_t>(model.config.num_layers), false);
+    hooks.skip_blocks[static_cast<size_t>(b)] = true;
+  }
+  LIEQ_ASSIGN_OR_RETURN(PplResult r, Perplexity(transformer, *tokens, options,
+                                                hooks.skip_blocks.empty() ? nullptr : &hooks));
   const double tps = r.tokens_processed / r.seconds;
   if (o.common.json) {
     nlohmann::json j = {{"model", o.model},       {"text", o.text},
@@ -84,6 +95,7 @@ void RegisterPpl(CLI::App& root, Status& result) {
                   "second half of each window scored, as llama-perplexity");
   app->add_option("--ctx", opts->ctx, "Window length in tokens")->check(CLI::PositiveNumber);
   app->add_option("--chunks", opts->chunks, "Score only the first N windows")->check(CLI::PositiveNumber);
+  app->add_option("--skip-block", opts->skip_blocks, "Replace block N by the identity (repeatable)");
   AddCommonOptions(*app, opts->common);
   app->callback([opts, &result] { result = RunPpl(*opts); });
 }

@@ -6,6 +6,7 @@
 
 #include "io/gguf_model.h"
 #include "io/hf_config.h"
+#include "io/quantized_model.h"
 #include "io/safetensors.h"
 #include "kernels/matmul.h"
 #include "tokenizer/tokenizer_json.h"
@@ -52,6 +53,28 @@ OwnedTensor ToF32(const TensorView& v) {
   return t;
 }
 
+// Every block has at least 9 tensors (2 norms, q, k, v, o, gate, up, down). Bounds the block
+// count by the checkpoint before per-block state is allocated, so that a forged config cannot
+// ask for millions of blocks; names the first missing block when it can.
+Status CheckBlockCount(const ModelConfig& config,
+                       const std::map<std::string, std::pair<TensorView, std::string>>& tensors,
+                       const std::string& folder, const std::string& config_path) {
+  constexpr uint64_t kMinTensorsPerBlock = 9;
+  if (static_cast<uint64_t>(config.num_layers) <= tensors.size() / kMinTensorsPerBlock) {
+    return Status::Ok();
+  }
+  // Ends within tensors.size() + 1 steps: each step needs another tensor to go on.
+  for (int64_t i = 0; i < config.num_layers; ++i) {
+    const std::string name = "model.layers." + std::to_string(i) + ".input_layernorm.weight";
+    if (!tensors.contains(name)) {
+      return NotFound(folder + ": tensor '" + name + "' is missing from the checkpoint");
+    }
+  }
+  return InvalidArgument(config_path + ": num_hidden_layers " + std::to_string(config.num_layers) +
+                         " does not fit the checkpoint's " + std::to_string(tensors.size()) +
+                         " tensors");
+}
+
 }  // namespace
 
 Status BindTensor(Model& model, const TensorSlot& slot, const TensorView& source,
@@ -81,6 +104,7 @@ Result<Model> LoadHfModel(const std::string& folder) {
   LIEQ_ASSIGN_OR_RETURN(std::string config_text, ReadTextFile(config_path));
   LIEQ_ASSIGN_OR_RETURN(model.config, ParseHfConfig(config_text, config_path));
   LIEQ_ASSIGN_OR_RETURN(auto tensors, OpenShards(folder, model));
+  LIEQ_RETURN_IF_ERROR(CheckBlockCount(model.config, tensors, folder, config_path));
 
   Status status;
   ForEachTensor(model.config, model.weights, [&](TensorSlot& slot) {
@@ -110,7 +134,10 @@ Result<Model> LoadHfModel(const std::string& folder) {
 
 Result<Model> LoadModel(const std::string& path) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) return LoadHfModel(path);
+  if (fs::is_directory(path, ec)) {
+    if (IsQuantizedModelFolder(path)) return LoadQuantizedModel(path);
+    return LoadHfModel(path);
+  }
   if (!fs::exists(path, ec)) return NotFound(path + ": no such file or folder");
   LIEQ_ASSIGN_OR_RETURN(std::shared_ptr<MappedFile> file, MappedFile::Open(path));
   if (file->size() >= 4 && std::memcmp(file->data(), "GGUF", 4) == 0) return LoadGgufModel(path);

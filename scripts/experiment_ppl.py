@@ -1,0 +1,294 @@
+#!/usr/bin/python3
+"""LieQ perplexity experiment (docs/RESULTS.md): FP vs uniform 2/3/4-bit RTN/GPTQ/AWQ, LieQ with
+one protected block (2 + 2/L bits), and the m-protected-blocks sweep for four block rankings
+(proxy, ΔPPL oracle, random, first/last). Stdlib only; drives the `lieq` binary.
+
+  scripts/experiment_ppl.py models/lieq-ref-qwen3 runs/exp-qwen3
+
+Writes OUT/results.json (resumable: finished runs are not repeated), OUT/results.md (tables) and
+OUT/sweep.svg (perplexity vs m per ranking). Evaluation texts are the first --eval-chars
+characters of WikiText-2 test and PTB test, and held-out C4: documents 501..1000 of the C4 file
+(calibration only reads documents 1..500, --calib-docs 500). Perplexity: GPTQ protocol, windows
+of --ctx tokens, first --chunks windows.
+"""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model")
+    p.add_argument("out")
+    p.add_argument("--lieq", default="build-quant/src/cli/lieq")
+    p.add_argument("--shared", default="../shared")
+    p.add_argument("--ctx", type=int, default=512)
+    p.add_argument("--chunks", type=int, default=16)
+    p.add_argument("--eval-chars", type=int, default=120000)
+    p.add_argument("--calib-samples", type=int, default=32)
+    p.add_argument("--calib-seq", type=int, default=512)
+    p.add_argument("--methods", default="rtn,gptq,awq")
+    p.add_argument("--sweep-method", default="rtn", help="back-end of the m sweep")
+    p.add_argument("--sweep-m", default="0,1,2,4,8,16", help="protected block counts (capped at L)")
+    p.add_argument("--sweep-sets", default="wikitext2,c4", help="eval sets of the sweep")
+    p.add_argument("--lieq-methods", default="rtn,gptq", help="back-ends of the one-protected-block rows")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    return p.parse_args()
+
+
+def run(cmd):
+    t = time.time()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("command failed: %s\n%s%s" % (" ".join(cmd), r.stdout, r.stderr))
+    return r.stdout, time.time() - t
+
+
+class Experiment:
+    def __init__(self, a):
+        self.a = a
+        os.makedirs(os.path.join(a.out, "data"), exist_ok=True)
+        os.makedirs(os.path.join(a.out, "models"), exist_ok=True)
+        os.makedirs(os.path.join(a.out, "plans"), exist_ok=True)
+        self.results_path = os.path.join(a.out, "results.json")
+        self.results = json.load(open(self.results_path)) if os.path.exists(self.results_path) else {}
+        self.config = json.load(open(os.path.join(a.model, "config.json")))
+        self.L = self.config["num_hidden_layers"]
+        self.sets = self.prepare_texts()
+
+    def save(self):
+        tmp = self.results_path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(self.results, f, indent=1, sort_keys=True)
+        os.replace(tmp, self.results_path)
+
+    def prepare_texts(self):
+        a, d = self.a, os.path.join(self.a.out, "data")
+        sets = {}
+        for name, src in (("wikitext2", "data/eval/wikitext2-test.raw"), ("ptb", "data/eval/ptb-test.txt")):
+            path = os.path.join(d, name + ".txt")
+            with open(os.path.join(a.shared, src), encoding="utf-8") as f:
+                text = f.read(a.eval_chars)
+            open(path, "w", encoding="utf-8").write(text)
+            sets[name] = path
+        docs = [json.loads(l)["text"] for l in open(os.path.join(a.shared, "data/calib/c4-train-00000-head1000.jsonl"), encoding="utf-8")]
+        path = os.path.join(d, "c4-heldout.txt")
+        open(path, "w", encoding="utf-8").write("\n\n".join(docs[500:])[: a.eval_chars])
+        sets["c4"] = path
+        return sets
+
+    def ppl(self, key, model, sets, extra=()):
+        entry = self.results.setdefault(key, {})
+        for s in sets:
+            if s in entry.get("ppl", {}):
+                continue
+            out, secs = run([self.a.lieq, "ppl", model, "--text", self.sets[s], "--ctx", str(self.a.ctx),
+                             "--chunks", str(self.a.chunks), "--threads", str(self.a.threads), "--json", *extra])
+            entry.setdefault("ppl", {})[s] = json.loads(out)["ppl"]
+            print("  %-28s %-9s ppl %10.3f  (%.0f s)" % (key, s, entry["ppl"][s], secs), flush=True)
+            self.save()
+        return entry["ppl"]
+
+    def quantize(self, key, method, bits_args):
+        entry = self.results.setdefault(key, {})
+        path = os.path.join(self.a.out, "models", key)
+        if "quantize" not in entry or not os.path.isdir(path):
+            cmd = [self.a.lieq, "quantize", self.a.model, *bits_args, "--method", method, "-o", path, "--force",
+                   "--threads", str(self.a.threads), "--json"]
+            if method != "rtn":
+                cmd += ["--calib-samples", str(self.a.calib_samples), "--calib-seq", str(self.a.calib_seq),
+                        "--seed", str(self.a.seed)]
+            out, secs = run(cmd)
+            q = json.loads(out)
+            entry["quantize"] = {"method": method, "bits": q["bits"], "seconds": q["quantize_seconds"]}
+            print("  %-28s quantized in %.1f s" % (key, q["quantize_seconds"]), flush=True)
+            self.save()
+        return path
+
+    def write_plan(self, name, bits, rank_by, rank):
+        path = os.path.join(self.a.out, "plans", name + ".json")
+        avg = sum(bits) / len(bits)
+        plan = {"format": "lieq-bitplan", "version": 1, "model": self.a.model, "num_blocks": self.L,
+                "bits": bits, "candidates": [2, 4], "group_size": 128, "budget": avg, "rank_by": rank_by,
+                "rank": rank, "seed": self.a.seed, "avg_bits_linear": avg, "avg_bits_file": 0,
+                "diagnostics": ""}
+        json.dump(plan, open(path, "w"), indent=1)
+        return path
+
+    # Rankings: block indices, most deserving of bits first.
+    def oracle_rank(self):
+        fp = self.ppl("fp", self.a.model, ["c4"])["c4"]
+        delta = []
+        for l in range(self.L):
+            p = self.ppl("skip-%d" % l, self.a.model, ["c4"], ["--skip-block", str(l)])["c4"]
+            delta.append(p - fp)
+        self.results["oracle_delta_ppl_c4"] = delta
+        return sorted(range(self.L), key=lambda l: -delta[l])
+
+    def proxy_rank(self):
+        if "proxy_rank" in self.results:
+            return self.results["proxy_rank"]
+        calib = os.path.join(self.a.shared, "data/calib/c4-train-00000-head1000.jsonl")
+        try:
+            out, secs = run([self.a.lieq, "plan", self.a.model, "--budget", "2.125", "--rank-by", "proxy",
+                             "--calib", calib, "--seed", str(self.a.seed), "--threads", str(self.a.threads), "--json"])
+        except RuntimeError as e:
+            print("  proxy ranking unavailable: %s" % str(e).splitlines()[0], flush=True)
+            return None
+        rank = json.loads(out)["rank"]
+        self.results["proxy_rank"] = rank
+        self.save()
+        print("  proxy rank %s (%.0f s)" % (rank, secs), flush=True)
+        return rank
+
+    def main(self):
+        a, L = self.a, self.L
+        all_sets = ["wikitext2", "ptb", "c4"]
+        t0 = time.time()
+        print("FP", flush=True)
+        self.ppl("fp", a.model, all_sets)
+        print("uniform", flush=True)
+        for method in a.methods.split(","):
+            for b in (2, 3, 4):
+                key = "uniform%d-%s" % (b, method)
+                self.ppl(key, self.quantize(key, method, ["--uniform", str(b)]), all_sets)
+        print("rankings", flush=True)
+        ranks = {"oracle": self.oracle_rank(), "first-last": [x for i in range((L + 1) // 2) for x in ((i, L - 1 - i) if i != L - 1 - i else (i,))]}
+        rng = random.Random(a.seed)
+        ranks["random"] = rng.sample(range(L), L)
+        proxy = self.proxy_rank()
+        if proxy is not None:
+            ranks["proxy"] = proxy
+        self.results["ranks"] = ranks
+        self.save()
+        print("one protected block (2 + 2/L bits)", flush=True)
+        for name, rank in ranks.items():
+            bits = [2] * L
+            bits[rank[0]] = 4
+            plan = self.write_plan("m1-" + name, bits, name, rank)
+            for method in a.lieq_methods.split(","):
+                key = "m1-%s-%s" % (name, method)
+                self.ppl(key, self.quantize(key, method, ["--plan", plan]), all_sets)
+        print("sweep", flush=True)
+        sweep_sets = a.sweep_sets.split(",")
+        for m in sorted({min(int(x), L) for x in a.sweep_m.split(",")}):
+            for name, rank in ranks.items():
+                bits = [2] * L
+                for l in rank[:m]:
+                    bits[l] = 4
+                if m == 0:
+                    key = "uniform2-%s" % a.sweep_method
+                elif m == L:
+                    key = "uniform4-%s" % a.sweep_method
+                else:
+                    key = "m%d-%s-%s" % (m, name, a.sweep_method)
+                    self.quantize(key, a.sweep_method, ["--plan", self.write_plan("m%d-%s" % (m, name), bits, name, rank)])
+                path = os.path.join(a.out, "models", key)
+                if not os.path.isdir(path):
+                    path = self.quantize(key, a.sweep_method, ["--uniform", str(4 if m == L else 2)])
+                self.ppl(key, path, sweep_sets)
+                self.results.setdefault("sweep", {}).setdefault(name, {})[str(m)] = key
+        self.results["settings"] = vars(a)
+        self.results["elapsed_seconds"] = self.results.get("elapsed_seconds", 0) + time.time() - t0
+        self.save()
+        self.report(ranks, all_sets, sweep_sets)
+
+    def report(self, ranks, all_sets, sweep_sets):
+        a, L, R = self.a, self.L, self.results
+        g = lambda key, s: R.get(key, {}).get("ppl", {}).get(s)
+        fmt = lambda v: "%.2f" % v if v is not None else "–"
+        lines = ["## %s" % a.model, "",
+                 "Perplexity (GPTQ protocol, ctx %d, first %d windows; calibration %d x %d tokens of C4 docs 1-500; "
+                 "held-out C4 = docs 501-1000). Group 128, FP16 scales/zeros." % (a.ctx, a.chunks, a.calib_samples, a.calib_seq), "",
+                 "| configuration | avg bits | " + " | ".join(all_sets) + " |", "|---|---|" + "---|" * len(all_sets)]
+        rows = [("FP (BF16)", "16", "fp")]
+        for method in a.methods.split(","):
+            for b in (2, 3, 4):
+                rows.append(("uniform %d-bit %s" % (b, method.upper()), str(b), "uniform%d-%s" % (b, method)))
+        for name in ranks:
+            for method in a.lieq_methods.split(","):
+                rows.append(("1 protected block (%s) %s" % (name, method.upper()), "%.3f" % (2 + 2 / L), "m1-%s-%s" % (name, method)))
+        for label, bits, key in rows:
+            lines.append("| %s | %s | %s |" % (label, bits, " | ".join(fmt(g(key, s)) for s in all_sets)))
+        lines += ["", "Gap closed = (PPL(uniform 2-bit) − PPL(config)) / (PPL(uniform 2-bit) − PPL(FP)), per set:", ""]
+        for name in ranks:
+            for method in a.lieq_methods.split(","):
+                parts = []
+                for s in all_sets:
+                    fp, u2, c = g("fp", s), g("uniform2-%s" % method, s), g("m1-%s-%s" % (name, method), s)
+                    parts.append("%s %s" % (s, "%.0f%%" % (100 * (u2 - c) / (u2 - fp)) if None not in (fp, u2, c) and u2 != fp else "–"))
+                lines.append("- 1 protected block by %s, %s: %s" % (name, method.upper(), ", ".join(parts)))
+        lines += ["", "Sweep (%s; m blocks at 4 bits, the rest at 2; average bits 2 + 2m/L):" % a.sweep_method.upper(), ""]
+        ms = sorted({min(int(x), L) for x in a.sweep_m.split(",")})
+        for s in sweep_sets:
+            lines += ["| %s: ranking \\ m | " % s + " | ".join(str(m) for m in ms) + " |", "|---|" + "---|" * len(ms)]
+            for name in ranks:
+                lines.append("| %s | %s |" % (name, " | ".join(fmt(g(R["sweep"][name][str(m)], s)) for m in ms)))
+            lines.append("")
+        lines.append("Rankings (most protected first): " + "; ".join("%s %s" % (k, v) for k, v in ranks.items()))
+        if "oracle_delta_ppl_c4" in R:
+            lines.append("")
+            lines.append("ΔPPL on held-out C4 when a block is skipped: " + ", ".join("%d: %.1f" % (l, d) for l, d in enumerate(R["oracle_delta_ppl_c4"])))
+        if "proxy" in ranks:
+            o, p = ranks["oracle"], ranks["proxy"]
+            ro = {b: i for i, b in enumerate(o)}
+            rp = {b: i for i, b in enumerate(p)}
+            n = len(o)
+            rho = 1 - 6 * sum((ro[b] - rp[b]) ** 2 for b in range(n)) / (n * (n * n - 1))
+            k = max(1, n // 4)
+            lines.append("")
+            lines.append("Proxy vs oracle: Spearman rho = %.2f; top-%d overlap %d/%d; top-1 %s." % (
+                rho, k, len(set(o[:k]) & set(p[:k])), k, "agrees" if o[0] == p[0] else "differs"))
+        lines.append("")
+        lines.append("Total run time %.0f s." % R.get("elapsed_seconds", 0))
+        open(os.path.join(a.out, "results.md"), "w").write("\n".join(lines) + "\n")
+        print("\n".join(lines))
+        self.svg(ranks, ms, sweep_sets[0])
+
+    def svg(self, ranks, ms, s):
+        R, L = self.results, self.L
+        series = {name: [(m, R.get(R["sweep"][name][str(m)], {}).get("ppl", {}).get(s)) for m in ms] for name in ranks}
+        vals = [v for pts in series.values() for _, v in pts if v is not None] + [R["fp"]["ppl"][s]]
+        lo, hi = min(vals), max(vals)
+        pad = (hi - lo) * 0.08 or 1
+        lo, hi = lo - pad, hi + pad
+        W, H, ml, mr, mt, mb = 640, 400, 70, 130, 30, 50
+        X = lambda m: ml + (W - ml - mr) * m / L
+        Y = lambda v: mt + (H - mt - mb) * (hi - v) / (hi - lo)
+        colors = {"proxy": "#d62728", "oracle": "#1f77b4", "random": "#7f7f7f", "first-last": "#2ca02c"}
+        o = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">' % (W, H),
+             '<rect width="100%" height="100%" fill="white"/>',
+             '<text x="%d" y="18" font-size="14">%s: %s perplexity vs protected blocks m (%s)</text>' % (ml, os.path.basename(self.a.model.rstrip("/")), s, self.a.sweep_method.upper()),
+             '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (ml, H - mb, W - mr, H - mb),
+             '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (ml, mt, ml, H - mb)]
+        for m in ms:
+            o.append('<text x="%.1f" y="%d" text-anchor="middle">%d</text>' % (X(m), H - mb + 16, m))
+        o.append('<text x="%.1f" y="%d" text-anchor="middle">m (blocks at 4 bits, rest 2 bits)</text>' % ((ml + W - mr) / 2, H - 12))
+        for i in range(5):
+            v = lo + (hi - lo) * i / 4
+            o.append('<text x="%d" y="%.1f" text-anchor="end">%.1f</text>' % (ml - 6, Y(v) + 4, v))
+            o.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#eee"/>' % (ml, Y(v), W - mr, Y(v)))
+        fp = R["fp"]["ppl"][s]
+        o.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="black" stroke-dasharray="4,3"/>' % (ml, Y(fp), W - mr, Y(fp)))
+        o.append('<text x="%d" y="%.1f">FP %.1f</text>' % (W - mr + 6, Y(fp) + 4, fp))
+        for j, (name, pts) in enumerate(series.items()):
+            c = colors.get(name, "#9467bd")
+            pts = [(m, v) for m, v in pts if v is not None]
+            o.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>' % (c, " ".join("%.1f,%.1f" % (X(m), Y(v)) for m, v in pts)))
+            for m, v in pts:
+                o.append('<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>' % (X(m), Y(v), c))
+            o.append('<text x="%d" y="%d" fill="%s">%s</text>' % (W - mr + 6, mt + 20 + 16 * j, c, name))
+        o.append("</svg>")
+        open(os.path.join(self.a.out, "sweep.svg"), "w").write("\n".join(o) + "\n")
+
+
+if __name__ == "__main__":
+    try:
+        Experiment(parse_args()).main()
+    except RuntimeError as e:
+        sys.exit(str(e))

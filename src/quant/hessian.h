@@ -1,0 +1,32 @@
+// Second-order statistics of one linear layer's inputs, accumulated over calibration tokens:
+// the GPTQ Hessian H = 2·XᵀX/N and AWQ's per-channel activation magnitude mean|x|.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace lieq {
+
+class HessianAccumulator {
+ public:
+  explicit HessianAccumulator(int64_t in);
+
+  // x [n, in]: n more input rows.
+  void Add(const float* x, int64_t n);
+
+  int64_t in() const { return in_; }
+  int64_t samples() const { return samples_; }
+  // H [in, in] = 2·XᵀX / N (full symmetric, row-major).
+  std::vector<double> Hessian() const;
+  // [in] mean over tokens of |x_c|.
+  std::vector<double> MeanAbs() const;
+
+ private:
+  int64_t in_;
+  int64_t samples_ = 0;
+  std::vector<double> gram_;     // [in, in] Σ xᵀx, upper triangle kept
+  std::vector<double> abs_sum_;  // [in]
+  std::vector<float> scratch_;   // [in, in] one call's XᵀX
+};
+
+}  // namespace lieq

@@ -1,0 +1,337 @@
+#include "quant/model_quantizer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "kernels/matmul.h"
+#include "quant/hessian.h"
+#include "quant/pack.h"
+#include "quant/quant_grid.h"
+#include "runtime/kv_cache.h"
+#include "runtime/transformer.h"
+
+namespace lieq {
+namespace {
+
+// The four inputs a block's seven linear layers read.
+enum Site { kAttnIn = 0, kAttnOut = 1, kMlpIn = 2, kMlpHidden = 3, kNumSites = 4 };
+
+Site SiteOf(Projection p) {
+  switch (p) {
+    case Projection::kQ:
+    case Projection::kK:
+    case Projection::kV:
+      return kAttnIn;
+    case Projection::kO:
+      return kAttnOut;
+    case Projection::kGate:
+    case Projection::kUp:
+      return kMlpIn;
+    case Projection::kDown:
+      return kMlpHidden;
+  }
+  return kAttnIn;
+}
+
+int64_t SiteWidth(Site site, const ModelConfig& c) {
+  switch (site) {
+    case kAttnOut:
+      return c.q_dim();
+    case kMlpHidden:
+      return c.intermediate_size;
+    default:
+      return c.hidden_size;
+  }
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+TensorView AdoptF32(Model& model, const Shape& shape, std::span<const float> values) {
+  OwnedTensor t = OwnedTensor::Zeros(DType::kF32, shape);
+  std::memcpy(t.f32(), values.data(), values.size() * sizeof(float));
+  return model.Adopt(std::move(t));
+}
+
+std::vector<float> ToF32(const TensorView& v) {
+  std::vector<float> out(static_cast<size_t>(v.NumElements()));
+  RowsToF32(v, 0, v.rows(), out.data());
+  return out;
+}
+
+// The calibration activations entering the current block, one buffer per window.
+class Calibrator {
+ public:
+  Calibrator(const Model& model, ThreadPool& pool, const std::vector<std::vector<int32_t>>& windows)
+      : model_(model),
+        transformer_(model, pool),
+        cache_(model.config, windows.empty() ? 1 : static_cast<int64_t>(windows[0].size())),
+        windows_(windows) {}
+
+  Status Embed() {
+    const int64_t d = model_.config.hidden_size;
+    x_.resize(windows_.size());
+    for (size_t s = 0; s < windows_.size(); ++s) {
+      x_[s].resize(windows_[s].size() * static_cast<size_t>(d));
+      LIEQ_RETURN_IF_ERROR(transformer_.Embed(windows_[s], x_[s].data()));
+    }
+    return Status::Ok();
+  }
+
+  // Runs block l on a copy of every window's activations and accumulates its layers' inputs.
+  std::vector<HessianAccumulator> Collect(int l) {
+    std::vector<HessianAccumulator> stats;
+    for (int site = 0; site < kNumSites; ++site) {
+      stats.emplace_back(SiteWidth(static_cast<Site>(site), model_.config));
+    }
+    ForwardHooks hooks;
+    hooks.linear_input = [&](int, Projection p, const float* x, int64_t n, int64_t) {
+      // q/k/v and gate/up see the same pointer: count each input once.
+      if (p == Projection::kQ || p == Projection::kO || p == Projection::kGate ||
+          p == Projection::kDown) {
+        stats[SiteOf(p)].Add(x, n);
+      }
+    };
+    for (size_t s = 0; s < x_.size(); ++s) {
+      scratch_ = x_[s];
+      transformer_.Block(l, scratch_.data(), static_cast<int64_t>(windows_[s].size()), cache_,
+                         &hooks);
+    }
+    return stats;
+  }
+
+  // Advances every window through block l (as the model now holds it).
+  void Propagate(int l) {
+    for (size_t s = 0; s < x_.size(); ++s) {
+      transformer_.Block(l, x_[s].data(), static_cast<int64_t>(windows_[s].size()), cache_);
+    }
+  }
+
+ private:
+  const Model& model_;
+  Transformer transformer_;
+  KvCache cache_;
+  const std::vector<std::vector<int32_t>>& windows_;
+  std::vector<std::vector<float>> x_;  // [windows][n, d]
+  std::vector<float> scratch_;
+};
+
+// H ← diag(1/s)·H·diag(1/s): the Hessian of the inputs x/s.
+void ScaleHessian(std::vector<double>& h, std::span<const float> s) {
+  const auto n = static_cast<int64_t>(s.size());
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) h[i * n + j] /= static_cast<double>(s[i]) * s[j];
+  }
+}
+
+void ScaleColumns(std::vector<float>& w, std::span<const float> s) {
+  const size_t in = s.size();
+  for (size_t i = 0; i < w.size(); ++i) w[i] *= s[i % in];
+}
+
+void DivideRows(std::vector<float>& w, std::span<const float> s) {
+  const size_t cols = w.size() / s.size();
+  for (size_t i = 0; i < w.size(); ++i) w[i] /= s[i / cols];
+}
+
+// A norm weight or bias divided by s, as a new F32 tensor the model owns.
+void DivideVector(Model& model, TensorView& v, std::span<const float> s) {
+  if (v.data == nullptr) return;
+  std::vector<float> values(v.F32().begin(), v.F32().end());
+  for (size_t i = 0; i < values.size(); ++i) values[i] /= s[i];
+  v = AdoptF32(model, v.shape, values);
+}
+
+// The block's working weights: w[p] [out, in] in F32.
+using BlockF32 = std::vector<std::vector<float>>;
+
+// AWQ on block l: searches and folds scales at every input whose producer can absorb 1/s,
+// updating the block's weights, norms and the Hessians in place.
+void ApplyAwq(Model& model, int l, int bits, const QuantizeOptions& options, BlockF32& w,
+              std::vector<std::vector<double>>& hessians,
+              const std::vector<HessianAccumulator>& stats, BlockReport& report) {
+  const ModelConfig& c = model.config;
+  BlockWeights& bw = model.weights.blocks[static_cast<size_t>(l)];
+  auto index = [](Projection p) { return static_cast<size_t>(p); };
+  auto search = [&](Site site, std::initializer_list<Projection> layers) {
+    std::vector<AwqLayer> awq_layers;
+    for (Projection p : layers) {
+      awq_layers.push_back({w[index(p)], bw.linear(p).w.rows()});
+    }
+    const std::vector<double> mean_abs = stats[site].MeanAbs();
+    AwqScales scales = SearchAwqScales(awq_layers, SiteWidth(site, c), hessians[site], mean_abs,
+                                       bits, options.group_size, options.awq);
+    for (Projection p : layers) ScaleColumns(w[index(p)], scales.s);
+    ScaleHessian(hessians[site], scales.s);
+    return scales;
+  };
+
+  const AwqScales attn = search(kAttnIn, {Projection::kQ, Projection::kK, Projection::kV});
+  DivideVector(model, bw.attn_norm, attn.s);
+  report.awq_alpha_attn = attn.alpha;
+  if (c.num_heads == c.num_kv_heads) {  // v's rows are o's inputs only without GQA
+    const AwqScales out = search(kAttnOut, {Projection::kO});
+    DivideRows(w[index(Projection::kV)], out.s);
+    DivideVector(model, bw.v.bias, out.s);
+  }
+  const AwqScales mlp = search(kMlpIn, {Projection::kGate, Projection::kUp});
+  DivideVector(model, bw.ffn_norm, mlp.s);
+  report.awq_alpha_mlp = mlp.alpha;
+  const AwqScales down = search(kMlpHidden, {Projection::kDown});
+  DivideRows(w[index(Projection::kUp)], down.s);
+  DivideVector(model, bw.up.bias, down.s);
+}
+
+}  // namespace
+
+Result<QuantMethod> ParseQuantMethod(const std::string& name) {
+  if (name == "rtn") return QuantMethod::kRtn;
+  if (name == "gptq") return QuantMethod::kGptq;
+  if (name == "awq") return QuantMethod::kAwq;
+  if (name == "awq+gptq") return QuantMethod::kAwqGptq;
+  return InvalidArgument("--method must be rtn, gptq, awq or awq+gptq, got '" + name + "'");
+}
+
+const char* QuantMethodName(QuantMethod method) {
+  switch (method) {
+    case QuantMethod::kRtn:
+      return "rtn";
+    case QuantMethod::kGptq:
+      return "gptq";
+    case QuantMethod::kAwq:
+      return "awq";
+    case QuantMethod::kAwqGptq:
+      return "awq+gptq";
+  }
+  return "?";
+}
+
+Status ValidateQuantizeOptions(const QuantizeOptions& options, const ModelConfig& config) {
+  if (static_cast<int64_t>(options.bits.size()) != config.num_layers) {
+    return InvalidArgument("the bit plan has " + std::to_string(options.bits.size()) +
+                           " blocks but the model has " + std::to_string(config.num_layers));
+  }
+  for (size_t l = 0; l < options.bits.size(); ++l) {
+    const int b = options.bits[l];
+    if (b != 0 && b != 2 && b != 3 && b != 4 && b != 8) {
+      return InvalidArgument("bits[" + std::to_string(l) + "] = " + std::to_string(b) +
+                             " is not a supported width (2, 3, 4, 8)");
+    }
+  }
+  const int g = options.group_size;
+  if (g != 32 && g != 64 && g != 128) {
+    return InvalidArgument("group size " + std::to_string(g) + " is not supported (32, 64, 128)");
+  }
+  for (int64_t in : {config.hidden_size, config.q_dim(), config.intermediate_size}) {
+    if (in % g != 0) {
+      return InvalidArgument("group size " + std::to_string(g) +
+                             " does not divide a linear layer's input dimension " +
+                             std::to_string(in));
+    }
+  }
+  if (NeedsCalibration(options.method)) {
+    if (options.calibration.empty()) {
+      return InvalidArgument(std::string(QuantMethodName(options.method)) +
+                             " needs calibration windows");
+    }
+    const size_t n = options.calibration[0].size();
+    for (const auto& window : options.calibration) {
+      if (window.size() != n || n == 0)
+        return InvalidArgument("calibration windows must be non-empty and of one length");
+    }
+    if (config.max_position_embeddings > 0 &&
+        static_cast<int64_t>(n) > config.max_position_embeddings) {
+      return InvalidArgument(
+          "calibration windows of " + std::to_string(n) + " tokens exceed the model's context of " +
+          std::to_string(config.max_position_embeddings) + " (lower --calib-seq)");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options, ThreadPool& pool) {
+  LIEQ_RETURN_IF_ERROR(ValidateQuantizeOptions(options, model.config));
+  const bool calibrate = NeedsCalibration(options.method);
+  const bool awq = options.method == QuantMethod::kAwq || options.method == QuantMethod::kAwqGptq;
+  const bool gptq = options.method == QuantMethod::kGptq || options.method == QuantMethod::kAwqGptq;
+  Calibrator calibrator(model, pool, options.calibration);
+  if (calibrate) LIEQ_RETURN_IF_ERROR(calibrator.Embed());
+
+  PackedBlocks packed(static_cast<size_t>(model.config.num_layers));
+  for (int l = 0; l < static_cast<int>(model.config.num_layers); ++l) {
+    BlockReport report;
+    report.block = l;
+    report.bits = options.bits[static_cast<size_t>(l)];
+    BlockWeights& bw = model.weights.blocks[static_cast<size_t>(l)];
+    if (report.bits == 0) {  // kept in full precision
+      if (calibrate) calibrator.Propagate(l);
+      if (options.progress) options.progress(report);
+      continue;
+    }
+    auto start = std::chrono::steady_clock::now();
+    std::vector<HessianAccumulator> stats;
+    std::vector<std::vector<double>> hessians;
+    if (calibrate) {
+      stats = calibrator.Collect(l);
+      for (const HessianAccumulator& s : stats) hessians.push_back(s.Hessian());
+    }
+    report.calib_seconds = Seconds(start);
+    start = std::chrono::steady_clock::now();
+
+    BlockF32 w;
+    for (Projection p : kAllProjections) {
+      if (bw.linear(p).is_packed()) return InvalidArgument("the model is already quantized");
+      w.push_back(ToF32(bw.linear(p).w));
+    }
+    if (awq) ApplyAwq(model, l, report.bits, options, w, hessians, stats, report);
+
+    std::vector<PackedLinear>& out = packed[static_cast<size_t>(l)];
+    out.resize(std::size(kAllProjections));
+    const IntGrid grid(report.bits);
+    if (gptq) {
+      for (Projection p : kAllProjections) {
+        const size_t i = static_cast<size_t>(p);
+        const TensorView& shape = bw.linear(p).w;
+        Result<PackedLinear> q = GptqQuantize(w[i], shape.rows(), shape.cols(), hessians[SiteOf(p)],
+                                              grid, options.group_size, options.gptq);
+        if (!q.ok()) {
+          return q.status().WithContext("block " + std::to_string(l) + " " + ProjectionName(p));
+        }
+        out[i] = std::move(q).value();
+      }
+    } else {
+      pool.ParallelFor(static_cast<int64_t>(std::size(kAllProjections)), [&](int64_t i) {
+        const Projection p = kAllProjections[i];
+        const TensorView& shape = bw.linear(p).w;
+        if (awq) {  // AWQ's clipping: ratios chosen on the layer's output error
+          ClipOptions clip;
+          clip.search = true;
+          out[static_cast<size_t>(i)] =
+              RtnQuantize(w[static_cast<size_t>(i)], shape.rows(), shape.cols(), report.bits,
+                          options.group_size, clip, hessians[SiteOf(p)]);
+        } else {
+          out[static_cast<size_t>(i)] =
+              RtnQuantize(w[static_cast<size_t>(i)], shape.rows(), shape.cols(), report.bits,
+                          options.group_size, options.rtn_clip);
+        }
+      });
+    }
+    // From here on the model computes with the quantized block.
+    for (Projection p : kAllProjections) {
+      Linear& linear = bw.linear(p);
+      linear.w = AdoptF32(model, linear.w.shape, DequantizeLinear(out[static_cast<size_t>(p)]));
+    }
+    report.quant_seconds = Seconds(start);
+    if (calibrate) {
+      start = std::chrono::steady_clock::now();
+      calibrator.Propagate(l);
+      report.calib_seconds += Seconds(start);
+    }
+    if (options.progress) options.progress(report);
+  }
+  return packed;
+}
+
+}  // namespace lieq

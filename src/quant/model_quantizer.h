@@ -1,0 +1,55 @@
+// Quantizes a model block by block at one bit-width per block (LieQ), with RTN, GPTQ, AWQ or
+// AWQ followed by GPTQ. As in the reference GPTQ, block l is calibrated on the outputs of the
+// already-quantized blocks 0..l−1: the calibration activations are pushed through each block
+// after it has been quantized.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/thread_pool.h"
+#include "io/quantized_model.h"
+#include "model/model.h"
+#include "quant/awq.h"
+#include "quant/gptq.h"
+#include "quant/rtn.h"
+
+namespace lieq {
+
+enum class QuantMethod { kRtn, kGptq, kAwq, kAwqGptq };
+Result<QuantMethod> ParseQuantMethod(const std::string& name);  // rtn | gptq | awq | awq+gptq
+const char* QuantMethodName(QuantMethod method);
+inline bool NeedsCalibration(QuantMethod m) { return m != QuantMethod::kRtn; }
+
+struct BlockReport {
+  int block = 0;
+  int bits = 0;
+  double calib_seconds = 0;                        // forward passes collecting the layers' inputs
+  double quant_seconds = 0;                        // scale search, GPTQ, rounding
+  double awq_alpha_attn = -1, awq_alpha_mlp = -1;  // chosen α (AWQ), -1 when not searched
+};
+
+struct QuantizeOptions {
+  QuantMethod method = QuantMethod::kRtn;
+  std::vector<int> bits;  // [L]; 0 leaves a block unquantized
+  int group_size = 128;
+  ClipOptions rtn_clip;  // RTN's clipping (data-free); AWQ always searches output-error clipping
+  GptqOptions gptq;
+  AwqOptions awq;
+  std::vector<std::vector<int32_t>> calibration;  // windows of tokens (GPTQ/AWQ)
+  std::function<void(const BlockReport&)> progress;
+};
+
+// Checks widths, group size and calibration windows against the model.
+Status ValidateQuantizeOptions(const QuantizeOptions& options, const ModelConfig& config);
+
+// Returns packed[l][p] for every block (blocks with bits 0 get an empty vector). `model` is
+// modified: its block linear layers end up holding the dequantized weights (what the quantized
+// model computes), and AWQ folds its scales into norm weights and preceding layers, so that
+// WriteQuantizedModel(model, packed, ...) writes a consistent model.
+Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options, ThreadPool& pool);
+
+}  // namespace lieq
