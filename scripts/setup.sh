@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   nlohmann-json3-dev libpcre2-dev libutf8proc-dev libopenblas-dev libopenblas0-pthread
   libhwy-dev libcli11-dev ccache libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev  # fuzz/run_all.sh: libFuzzer and the clang sanitizer runtimes
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -389,13 +389,15 @@ Result<Model> LoadGgufModel(const std::string& path) {
     }
     const TensorView view = file.View(*info);
     const bool permute = IsLlamaPermuted(c.arch, slot.gguf_name);
-    const bool in_place = !slot.is_vector && !IsQuantized(view.dtype) && !permute;
+    // Matrices keep their dtype, block types included (MatMul computes from the packed blocks),
+    // and point into the mapped file unless Llama's q/k rows must be reordered.
+    const bool in_place = !slot.is_vector && !permute;
     if (in_place) {
       *slot.view = view;
       return;
     }
     if (!pool) pool = std::make_unique<ThreadPool>(DefaultThreadCount());
-    const bool keep_dtype = !slot.is_vector && !IsQuantized(view.dtype);
+    const bool keep_dtype = !slot.is_vector;
     *slot.view = model.Adopt(ConvertTensor(view, permute, keep_dtype, c.head_dim, *pool));
   });
   LIEQ_RETURN_IF_ERROR(status);

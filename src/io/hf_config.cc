@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 namespace lieq {
 namespace {
@@ -107,14 +108,32 @@ Result<ModelConfig> ParseHfConfig(const std::string& text, const std::string& pa
   }
   if (j.contains("rope_scaling") && j["rope_scaling"].is_object()) {
     const json& rs = j["rope_scaling"];
-    std::string type = rs.value("rope_type", rs.value("type", std::string()));
+    // json::value() throws on a present value of another type: read each field checked.
+    auto field = [&](const char* key, auto fallback) -> decltype(fallback) {
+      using T = decltype(fallback);
+      if (!rs.contains(key) || rs[key].is_null()) return fallback;
+      const json& v = rs[key];
+      if constexpr (std::is_same_v<T, std::string>) {
+        if (v.is_string()) return v.get<std::string>();
+      } else if constexpr (std::is_same_v<T, double>) {
+        if (v.is_number()) return v.get<double>();
+      } else {
+        if (v.is_number_integer()) return v.get<int64_t>();
+      }
+      if (error.empty()) error = std::string("rope_scaling.") + key + " has the wrong type";
+      return fallback;
+    };
+    std::string type = field("rope_type", field("type", std::string()));
     RopeScaling& s = c.rope_scaling;
-    s.factor = rs.value("factor", 1.0);
+    s.factor = field("factor", 1.0);
     if (type == "llama3") {
       s.type = RopeScaling::Type::kLlama3;
-      s.low_freq_factor = rs.value("low_freq_factor", 1.0);
-      s.high_freq_factor = rs.value("high_freq_factor", 4.0);
-      s.original_max_position_embeddings = rs.value("original_max_position_embeddings", int64_t{8192});
+      s.low_freq_factor = field("low_freq_factor", 1.0);
+      s.high_freq_factor = field("high_freq_factor", 4.0);
+      s.original_max_position_embeddings = field("original_max_position_embeddings", int64_t{8192});
+    }
+    if (!error.empty()) return fail(error);
+    if (type == "llama3") {
       if (!(s.factor > 0) || !(s.high_freq_factor > s.low_freq_factor) || !(s.low_freq_factor > 0)) {
         return fail("rope_scaling: need factor > 0 and high_freq_factor > low_freq_factor > 0");
       }

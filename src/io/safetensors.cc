@@ -31,7 +31,13 @@ Result<TensorView> ParseEntry(const std::string& name, const json& entry, const 
   view.dtype = dtype;
   for (const json& d : entry["shape"]) {
     if (!d.is_number_unsigned()) return DataLoss(where + ": shape entries must be non-negative integers");
-    view.shape.push_back(d.get<int64_t>());
+    const uint64_t dim = d.get<uint64_t>();
+    // A zero dimension would make every row count divide by zero; checkpoints never have one.
+    if (dim == 0 || dim > static_cast<uint64_t>(INT64_MAX)) {
+      return DataLoss(where + ": dimension " + std::to_string(dim) +
+                      " is not supported (1 to 2^63 - 1)");
+    }
+    view.shape.push_back(static_cast<int64_t>(dim));
   }
   const json& offsets = entry["data_offsets"];
   if (!offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned()) {

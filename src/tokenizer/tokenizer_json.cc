@@ -18,6 +18,8 @@ using json_util::OptString;
 
 // Far beyond any real vocabulary (~256k); bounds what a hostile file can make us allocate.
 constexpr int64_t kMaxTokenId = (int64_t{1} << 24) - 1;
+// Ids no token uses, beyond as many as are used, that a vocabulary may leave unused.
+constexpr int64_t kMaxUnusedIds = 65536;
 constexpr std::string_view kSpaceMark = "\xE2\x96\x81";  // "▁" (U+2581), SentencePiece's space
 
 // What the normalizer section asks for.
@@ -180,6 +182,13 @@ Status ReadTokens(const Json& root, const Json& model, const std::string& file,
   int64_t size = 0;
   for (const auto& e : entries) size = std::max(size, e.first + 1);
   for (const auto& a : added) size = std::max(size, a.first + 1);
+  // Unused ids become placeholder tokens: a forged file naming only id 16777215 must not make
+  // 16M of them. Real vocabularies are dense (a few reserved ids at most).
+  const auto defined = static_cast<int64_t>(entries.size() + added.size());
+  if (size > 2 * defined + kMaxUnusedIds) {
+    return DataLoss(file + ": token ids go up to " + std::to_string(size - 1) + " but only " +
+                    std::to_string(defined) + " tokens are defined");
+  }
   spec->tokens.assign(size, {});
   spec->types.assign(size, TokenType::kUnused);
   for (auto& [id, text] : entries) {
