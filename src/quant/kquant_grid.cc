@@ -195,7 +195,6 @@ void PackCodes(DType type, const uint8_t* codes, std::byte* block) {
   }
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Integer sub-block scales (and mins) of the K types, refined after the reference encoder has
 // rounded them: each sub-block tries the integers within kScaleSearchRadius of its own and keeps
@@ -204,9 +203,9 @@ void PackCodes(DType type, const uint8_t* codes, std::byte* block) {
 constexpr int kScaleSearchRadius = 2;
 
 struct SubScales {
-  int n = 0;           // sub-blocks
-  int ls[16] = {};     // integer scales (Q3_K: offset removed, −32..31; Q6_K: −128..127)
-  int lm[16] = {};     // integer mins (asymmetric types)
+  int n = 0;        // sub-blocks
+  int ls[16] = {};  // integer scales (Q3_K: offset removed, −32..31; Q6_K: −128..127)
+  int lm[16] = {};  // integer mins (asymmetric types)
   float d = 0, dmin = 0;
 };
 
@@ -218,12 +217,23 @@ struct ScaleModel {
 
 bool ScaleModelOf(DType type, ScaleModel* m) {
   switch (type) {
-    case DType::kQ2_K: *m = {0, 3, 0, 15, 15}; return true;
-    case DType::kQ3_K: *m = {4, 7, -32, 31, 0}; return true;
-    case DType::kQ4_K: *m = {0, 15, 0, 63, 63}; return true;
-    case DType::kQ5_K: *m = {0, 31, 0, 63, 63}; return true;
-    case DType::kQ6_K: *m = {32, 63, -128, 127, 0}; return true;
-    default: return false;
+    case DType::kQ2_K:
+      *m = {0, 3, 0, 15, 15};
+      return true;
+    case DType::kQ3_K:
+      *m = {4, 7, -32, 31, 0};
+      return true;
+    case DType::kQ4_K:
+      *m = {0, 15, 0, 63, 63};
+      return true;
+    case DType::kQ5_K:
+      *m = {0, 31, 0, 63, 63};
+      return true;
+    case DType::kQ6_K:
+      *m = {32, 63, -128, 127, 0};
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -332,8 +342,8 @@ void WriteSubScales(DType type, const SubScales& r, std::byte* block) {
 }
 
 // Σ w·(x − x̂)² of one sub-block with integer scale ls and min lm (x̂ the nearest level).
-float SubBlockError(const float* x, std::span<const float> w, int n, const ScaleModel& m,
-                    float d, float dmin, int ls, int lm) {
+float SubBlockError(const float* x, std::span<const float> w, int n, const ScaleModel& m, float d,
+                    float dmin, int ls, int lm) {
   const float step = d * static_cast<float>(ls), off = dmin * static_cast<float>(lm);
   float err = 0;
   for (int i = 0; i < n; ++i) {

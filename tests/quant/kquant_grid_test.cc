@@ -212,7 +212,8 @@ TEST(KQuantGptq, BeatsRtnInTheSameGridAndDecodesBitExactly) {
       for (size_t i = 0; i < dv.size(); ++i) ASSERT_TRUE(BitEqual(dv[i], gq->values[i]));
       const double e = OutputError(w, gq->values, h, kRows, kCols);
       const double r = OutputError(w, rq->values, h, kRows, kCols);
-      std::printf("  clip %d refine %d: gptq %.4g rtn %.4g\n", variant & 1, (variant & 2) / 2, e, r);
+      std::printf("  clip %d refine %d: gptq %.4g rtn %.4g\n", variant & 1, (variant & 2) / 2, e,
+                  r);
     }
   }
 }
