@@ -1,6 +1,7 @@
 #include "kernels/dequantize.h"
 
 #include <cassert>
+#include <cmath>
 #include <cstring>
 
 #include "core/half.h"
@@ -39,6 +40,8 @@ void DecodeQ4_1(const BlockQ4_1& b, float* y) {
   }
 }
 
+// d·q − m is computed with one rounding (std::fma), so that the SIMD decoders
+// (dequantize_simd.cc) can match it bit for bit whatever the compiler's contraction settings.
 // The K decoders loop over sub-blocks with a contiguous inner loop over elements, which the
 // compiler vectorises; the index arithmetic follows the layouts in block_formats.h.
 
@@ -53,7 +56,9 @@ void DecodeQ2_K(const BlockQ2_K& b, float* y) {
         const float dl = d * static_cast<float>(sc & 0xF), ml = dmin * static_cast<float>(sc >> 4);
         const uint8_t* q = b.qs + 32 * h + 16 * u;
         float* out = y + 128 * h + 32 * j + 16 * u;
-        for (int l = 0; l < 16; ++l) out[l] = dl * static_cast<float>((q[l] >> (2 * j)) & 3) - ml;
+        for (int l = 0; l < 16; ++l) {
+          out[l] = std::fma(dl, static_cast<float>((q[l] >> (2 * j)) & 3), -ml);
+        }
       }
     }
   }
@@ -112,7 +117,7 @@ void DecodeK4Or5(uint16_t d16, uint16_t dmin16, const uint8_t* scales, const uin
       for (int i = 0; i < 32; ++i) {
         int v = (q[i] >> (4 * u)) & 0xF;
         if (qh != nullptr) v |= ((qh[i] >> (2 * g + u)) & 1) << 4;
-        out[i] = dl * static_cast<float>(v) - ml;
+        out[i] = std::fma(dl, static_cast<float>(v), -ml);
       }
     }
   }

@@ -1,7 +1,8 @@
 // GroupMatMul: the group format through MatMulDecoded (kernels/matmul_decoded.h). Rows are
-// decoded by DecodeGroupRows below, which unpacks eight codes at a time (eight b-bit codes are
-// exactly b bytes, and every group size is a multiple of 8) with loops the compiler vectorises,
-// then the SIMD GEMV kernel (decode) or sgemm on decoded panels (prefill) does the arithmetic.
+// decoded by the SIMD decoders of dequantize_simd.cc (2 and 4 bits, bit-identical) or by
+// DecodeGroupRowTyped below, which unpacks eight codes at a time (eight b-bit codes are exactly
+// b bytes, and every group size is a multiple of 8) with loops the compiler vectorises; then the
+// SIMD GEMV kernel (decode) or sgemm on decoded panels (prefill) does the arithmetic.
 #include "kernels/group_matmul.h"
 
 #include <cassert>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "core/half.h"
+#include "kernels/dequantize.h"
 #include "kernels/matmul_decoded.h"
 
 namespace lieq {
@@ -49,29 +51,31 @@ void DecodeGroupRowTyped(const uint8_t* packed, const uint16_t* scales, const ui
   }
 }
 
-void DecodeGroupRows(const GroupQuantView& w, int64_t r0, int64_t count, float* out) {
+// Scalar decoders by bit width (DecodeGroupRowTyped); SIMD ones replace them where they exist.
+GroupRowDecodeFn GroupRowDecoderFor(int bits, int group_size) {
+  static constexpr GroupRowDecodeFn kScalar[9] = {nullptr,
+                                                  nullptr,
+                                                  &DecodeGroupRowTyped<2>,
+                                                  &DecodeGroupRowTyped<3>,
+                                                  &DecodeGroupRowTyped<4>,
+                                                  nullptr,
+                                                  nullptr,
+                                                  nullptr,
+                                                  &DecodeGroupRowTyped<8>};
+  assert(bits >= 0 && bits <= 8 && kScalar[bits] != nullptr &&
+         "GroupMatMul: bits must be 2, 3, 4 or 8");
+  if (group_size % 32 == 0) {
+    if (const GroupRowDecodeFn simd = SimdGroupRowDecoder(bits)) return simd;
+  }
+  return kScalar[bits];
+}
+
+void DecodeGroupRows(const GroupQuantView& w, GroupRowDecodeFn decode, int64_t r0, int64_t count,
+                     float* out) {
   const int64_t row_bytes = PackedRowBytes(w.bits, w.cols), groups = w.groups_per_row();
   for (int64_t r = r0; r < r0 + count; ++r) {
-    const uint8_t* p = w.codes + r * row_bytes;
-    const uint16_t* s = w.scales + r * groups;
-    const uint16_t* z = w.zeros + r * groups;
-    float* o = out + (r - r0) * w.cols;
-    switch (w.bits) {
-      case 2:
-        DecodeGroupRowTyped<2>(p, s, z, w.cols, w.group_size, o);
-        break;
-      case 3:
-        DecodeGroupRowTyped<3>(p, s, z, w.cols, w.group_size, o);
-        break;
-      case 4:
-        DecodeGroupRowTyped<4>(p, s, z, w.cols, w.group_size, o);
-        break;
-      case 8:
-        DecodeGroupRowTyped<8>(p, s, z, w.cols, w.group_size, o);
-        break;
-      default:
-        assert(false && "GroupMatMul: bits must be 2, 3, 4 or 8");
-    }
+    decode(w.codes + r * row_bytes, w.scales + r * groups, w.zeros + r * groups, w.cols,
+           w.group_size, out + (r - r0) * w.cols);
   }
 }
 
@@ -82,8 +86,9 @@ void GroupMatMul(const float* x, int64_t n, const GroupQuantView& w, float* y, T
   RowDecoder decoder;
   decoder.rows = w.rows;
   decoder.cols = w.cols;
-  decoder.decode = [&w](int64_t r0, int64_t count, float* out) {
-    DecodeGroupRows(w, r0, count, out);
+  const GroupRowDecodeFn decode = GroupRowDecoderFor(w.bits, w.group_size);
+  decoder.decode = [&w, decode](int64_t r0, int64_t count, float* out) {
+    DecodeGroupRows(w, decode, r0, count, out);
   };
   MatMulDecoded(x, n, decoder, y, pool);
 }

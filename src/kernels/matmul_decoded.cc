@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/dequantize.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_parallel.h"
 
@@ -50,7 +51,14 @@ RowDecoder TensorRowDecoder(const TensorView& w) {
   RowDecoder d;
   d.rows = w.rows();
   d.cols = w.cols();
-  d.decode = [&w](int64_t r0, int64_t count, float* out) { RowsToF32(w, r0, count, out); };
+  // Rows are contiguous, so rows [r0, r0 + count) are one run of count · cols elements.
+  if (const RowDecodeFn simd = SimdRowDecoder(w.dtype)) {
+    d.decode = [&w, simd](int64_t r0, int64_t count, float* out) {
+      simd(w.Row(r0), out, count * w.cols());
+    };
+  } else {
+    d.decode = [&w](int64_t r0, int64_t count, float* out) { RowsToF32(w, r0, count, out); };
+  }
   return d;
 }
 

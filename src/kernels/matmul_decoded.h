@@ -30,7 +30,8 @@ void MatMulDecoded(const float* x, int64_t n, const RowDecoder& w, float* y, Thr
 // the GEMV kernel's accumulator layout (SIMD, dispatched at run time; in matmul_gemv.cc).
 void GemvF32Row(const float* w, const float* x, int64_t n, int64_t k, float* y, int64_t ldy);
 
-// The decoder of a TensorView of any dtype (quantized types through DequantizeRow).
+// The decoder of a TensorView of any dtype: quantized types through their SIMD row decoder
+// (SimdRowDecoder, bit-identical) where there is one, else DequantizeRow.
 RowDecoder TensorRowDecoder(const TensorView& w);
 
 }  // namespace lieq
