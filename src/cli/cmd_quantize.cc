@@ -8,6 +8,7 @@
 #include "analysis/diagnostics.h"
 #include "cli/command.h"
 #include "core/atomic_file.h"
+#include "io/hf_config.h"
 #include "io/model_loader.h"
 #include "io/quantized_model.h"
 #include "plan/bit_plan.h"
@@ -45,6 +46,7 @@ struct QuantizeCliOptions {
   std::string format = "lieq";  // lieq (quantized folder) | gguf (one file llama.cpp runs)
   std::string embed_type;       // --format gguf: token_embd type (default: head's when tied)
   std::string head_type = "q6_K";
+  std::string cache_dir;  // resume cache of finished blocks (quant/block_cache.h)
   CommonOptions common;
 };
 
@@ -170,6 +172,13 @@ Status RunQuantize(const QuantizeCliOptions& o) {
   const auto num_blocks = model.config.num_layers;
   nlohmann::json blocks = nlohmann::json::array();
   options.progress = [&](const BlockReport& r) {
+    if (r.cached) {
+      std::fprintf(stderr, "block %2d/%lld: %d bits, cached (calib %.2f s)\n", r.block + 1,
+                   static_cast<long long>(num_blocks), r.bits, r.calib_seconds);
+      blocks.push_back({{"block", r.block}, {"bits", r.bits}, {"cached", true},
+                        {"calib_seconds", r.calib_seconds}, {"quant_seconds", 0.0}});
+      return;
+    }
     std::fprintf(stderr, "block %2d/%lld: %d bits, %s: calib %.2f s, quantize %.2f s", r.block + 1,
                  static_cast<long long>(num_blocks), r.bits, QuantMethodName(method),
                  r.calib_seconds, r.quant_seconds);
@@ -192,6 +201,11 @@ Status RunQuantize(const QuantizeCliOptions& o) {
     LIEQ_ASSIGN_OR_RETURN(GgufExportReport report, ExportGguf(model, options, gguf, o.out, pool));
     std::printf("%s", DescribeGgufExport(report, o.out).c_str());
     return Status::Ok();
+  }
+  if (!o.cache_dir.empty()) {
+    options.cache_dir = o.cache_dir;
+    options.cache_salt = HfConfigJson(model.config, "") + "\n" + details.dump();
+    options.warn = [](const std::string& m) { std::fprintf(stderr, "warning: %s\n", m.c_str()); };
   }
   const auto quant_start = std::chrono::steady_clock::now();
   LIEQ_ASSIGN_OR_RETURN(PackedBlocks packed, QuantizeModel(model, options, pool));
@@ -274,6 +288,8 @@ void RegisterQuantize(CLI::App& root, Status& result) {
       "--embed-type", o->embed_type,
       "--format gguf: token_embd type, e.g. q4_K (default: the head's when tied, else q4_K)");
   app->add_option("--head-type", o->head_type, "--format gguf: output head type (default q6_K)");
+  app->add_option("--cache-dir", o->cache_dir,
+                  "Keep each finished block here; a rerun with the same inputs resumes from it");
   AddCommonOptions(*app, o->common);
   app->callback([o, &result] { result = RunQuantize(*o); });
 }

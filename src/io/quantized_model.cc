@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -303,6 +305,32 @@ Result<Model> LoadQuantizedModel(const std::string& folder) {
   return model;
 }
 
+namespace {
+
+// A writer killed while filling "<folder>.tmp-<pid>" leaves that folder behind (it never
+// looks like the model: the name differs). Removes those whose process no longer runs, so that
+// they do not pile up; a live writer's folder (another lieq on the same output) is left alone.
+void RemoveStaleTempFolders(const std::string& folder) {
+  std::error_code ec;
+  const fs::path target = fs::absolute(folder, ec);
+  if (ec) return;
+  const std::string prefix = target.filename().string() + ".tmp-";
+  fs::directory_iterator it(target.parent_path(), ec);
+  if (ec) return;
+  for (const fs::directory_entry& entry : it) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto pid = static_cast<pid_t>(std::stol(digits));
+    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code remove_ec;
+    fs::remove_all(entry.path(), remove_ec);
+  }
+}
+
+}  // namespace
+
 Status WriteQuantizedModel(const Model& model, const PackedBlocks& packed,
                            const QuantizationConfig& quant, const std::string& folder, bool force) {
   std::error_code ec;
@@ -376,6 +404,7 @@ Status WriteQuantizedModel(const Model& model, const PackedBlocks& packed,
   LIEQ_RETURN_IF_ERROR(status);
 
   // Build the folder beside the destination, then move it into place.
+  RemoveStaleTempFolders(folder);
   const std::string tmp = folder + ".tmp-" + std::to_string(::getpid());
   fs::remove_all(tmp, ec);
   if (!fs::create_directories(tmp, ec) || ec) return IoError(tmp + ": cannot create the folder");

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "kernels/matmul.h"
+#include "quant/block_cache.h"
 #include "quant/hessian.h"
 #include "quant/pack.h"
 #include "quant/quant_grid.h"
@@ -184,6 +187,53 @@ void ApplyAwq(Model& model, int l, int bits, const QuantizeOptions& options, Blo
   DivideVector(model, bw.up.bias, down.s);
 }
 
+// The tensors AWQ may replace by F32 copies (DivideVector), in the cache's vector order.
+std::vector<TensorView*> FoldedVectors(BlockWeights& bw) {
+  return {&bw.attn_norm, &bw.ffn_norm, &bw.v.bias, &bw.up.bias};
+}
+
+// keys[l]: a hash of everything block l's result depends on, chained over blocks 0..l (the
+// inputs of block l are the outputs of the quantized blocks before it). Hashes the weights
+// before any block is modified.
+std::vector<uint64_t> BlockCacheKeys(Model& model, const QuantizeOptions& o) {
+  CacheHasher base;
+  base.Str("lieq block cache 1").Str(o.cache_salt).Str(QuantMethodName(o.method));
+  base.U64(static_cast<uint64_t>(o.group_size));
+  base.U64(o.rtn_clip.search)
+      .U64(static_cast<uint64_t>(o.rtn_clip.steps))
+      .F64(o.rtn_clip.max_shrink);
+  base.F64(o.gptq.damp).U64(static_cast<uint64_t>(o.gptq.block_size)).U64(o.gptq.act_order);
+  base.U64(static_cast<uint64_t>(o.awq.grid));
+  base.U64(o.calibration.size());
+  for (const auto& window : o.calibration) {
+    base.Bytes(window.data(), window.size() * sizeof(int32_t));
+  }
+  const auto num_blocks = static_cast<size_t>(model.config.num_layers);
+  std::vector<CacheHasher> blocks(num_blocks);
+  ForEachTensor(model.config, model.weights, [&](TensorSlot& slot) {
+    // Embeddings feed block 0; the final norm and head do not enter any block.
+    if (slot.block < 0 && slot.view != &model.weights.embed) return;
+    CacheHasher& h = slot.block < 0 ? base : blocks[static_cast<size_t>(slot.block)];
+    h.Str(slot.hf_name).U64(static_cast<uint64_t>(slot.view->dtype));
+    for (int64_t dim : slot.view->shape) h.U64(static_cast<uint64_t>(dim));
+    if (slot.view->data != nullptr) {
+      h.Bytes(slot.view->data, static_cast<size_t>(slot.view->SizeBytes()));
+    }
+  });
+  std::vector<uint64_t> keys(num_blocks);
+  uint64_t chain = base.digest();
+  for (size_t l = 0; l < num_blocks; ++l) {
+    chain = CacheHasher()
+                .U64(chain)
+                .U64(l)
+                .U64(static_cast<uint64_t>(o.bits[l]))
+                .U64(blocks[l].digest())
+                .digest();
+    keys[l] = chain;
+  }
+  return keys;
+}
+
 }  // namespace
 
 Result<QuantMethod> ParseQuantMethod(const std::string& name) {
@@ -259,6 +309,21 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
   Calibrator calibrator(model, pool, options.calibration);
   if (calibrate) LIEQ_RETURN_IF_ERROR(calibrator.Embed());
 
+  std::optional<BlockCache> cache;
+  std::vector<uint64_t> keys;
+  if (!options.cache_dir.empty()) {
+    cache.emplace(options.cache_dir);
+    LIEQ_RETURN_IF_ERROR(cache->Open());
+    keys = BlockCacheKeys(model, options);
+  }
+  auto warn = [&](const std::string& message) {
+    if (options.warn) {
+      options.warn(message);
+    } else {
+      std::fprintf(stderr, "warning: %s\n", message.c_str());
+    }
+  };
+
   PackedBlocks packed(static_cast<size_t>(model.config.num_layers));
   for (int l = 0; l < static_cast<int>(model.config.num_layers); ++l) {
     BlockReport report;
@@ -270,7 +335,45 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
       if (options.progress) options.progress(report);
       continue;
     }
+    for (Projection p : kAllProjections) {
+      if (bw.linear(p).is_packed()) return InvalidArgument("the model is already quantized");
+    }
     auto start = std::chrono::steady_clock::now();
+    std::vector<TensorView*> vectors = FoldedVectors(bw);
+    if (cache) {
+      CachedBlockShape expect;
+      expect.bits = report.bits;
+      expect.group_size = options.group_size;
+      for (Projection p : kAllProjections) {
+        expect.linears.emplace_back(bw.linear(p).w.rows(), bw.linear(p).w.cols());
+      }
+      for (const TensorView* v : vectors) expect.vector_sizes.push_back(v->NumElements());
+      CachedBlock hit;
+      Result<bool> loaded = cache->Load(l, keys[static_cast<size_t>(l)], expect, &hit);
+      if (!loaded.ok()) {
+        warn(loaded.status().message() + " (ignored: block " + std::to_string(l) +
+             " is quantized again)");
+      } else if (*loaded) {
+        for (size_t i = 0; i < vectors.size(); ++i) {
+          if (!hit.vectors[i].empty()) {
+            *vectors[i] = AdoptF32(model, vectors[i]->shape, hit.vectors[i]);
+          }
+        }
+        for (Projection p : kAllProjections) {
+          Linear& linear = bw.linear(p);
+          linear.w = AdoptF32(model, linear.w.shape,
+                              DequantizeLinear(hit.linears[static_cast<size_t>(p)]));
+        }
+        packed[static_cast<size_t>(l)] = std::move(hit.linears);
+        report.cached = true;
+        if (calibrate) calibrator.Propagate(l);
+        report.calib_seconds = Seconds(start);
+        if (options.progress) options.progress(report);
+        continue;
+      }
+    }
+    std::vector<const void*> before;
+    for (const TensorView* v : vectors) before.push_back(v->data);
     std::vector<HessianAccumulator> stats;
     std::vector<std::vector<double>> hessians;
     if (calibrate) {
@@ -281,10 +384,7 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
     start = std::chrono::steady_clock::now();
 
     BlockF32 w;
-    for (Projection p : kAllProjections) {
-      if (bw.linear(p).is_packed()) return InvalidArgument("the model is already quantized");
-      w.push_back(ToF32(bw.linear(p).w));
-    }
+    for (Projection p : kAllProjections) w.push_back(ToF32(bw.linear(p).w));
     if (awq) ApplyAwq(model, l, report.bits, options, w, hessians, stats, report);
 
     std::vector<PackedLinear>& out = packed[static_cast<size_t>(l)];
@@ -324,6 +424,16 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
       linear.w = AdoptF32(model, linear.w.shape, DequantizeLinear(out[static_cast<size_t>(p)]));
     }
     report.quant_seconds = Seconds(start);
+    if (cache) {
+      CachedBlock result;
+      result.linears = out;
+      for (size_t i = 0; i < vectors.size(); ++i) {
+        const bool replaced = vectors[i]->data != before[i];
+        result.vectors.push_back(replaced ? ToF32(*vectors[i]) : std::vector<float>{});
+      }
+      const Status stored = cache->Store(l, keys[static_cast<size_t>(l)], result);
+      if (!stored.ok()) warn(stored.message() + " (block " + std::to_string(l) + " not cached)");
+    }
     if (calibrate) {
       start = std::chrono::steady_clock::now();
       calibrator.Propagate(l);

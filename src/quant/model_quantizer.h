@@ -30,6 +30,7 @@ struct BlockReport {
   double calib_seconds = 0;                        // forward passes collecting the layers' inputs
   double quant_seconds = 0;                        // scale search, GPTQ, rounding
   double awq_alpha_attn = -1, awq_alpha_mlp = -1;  // chosen α (AWQ), -1 when not searched
+  bool cached = false;                             // loaded from the resume cache
 };
 
 struct QuantizeOptions {
@@ -41,6 +42,13 @@ struct QuantizeOptions {
   AwqOptions awq;
   std::vector<std::vector<int32_t>> calibration;  // windows of tokens (GPTQ/AWQ)
   std::function<void(const BlockReport&)> progress;
+  // Resume cache (quant/block_cache.h): when set, every finished block is stored in this folder
+  // and a rerun with the same inputs loads it instead of quantizing it again. `cache_salt`
+  // names the inputs QuantizeModel cannot see (the model's config, the calibration settings and
+  // seed); the weights, calibration tokens, widths and the options above are hashed here.
+  std::string cache_dir;
+  std::string cache_salt;
+  std::function<void(const std::string&)> warn;  // e.g. a corrupt cache file (default: stderr)
 };
 
 // Checks widths, group size and calibration windows against the model.

@@ -1,0 +1,223 @@
+#include "quant/block_cache.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "core/atomic_file.h"
+#include "kernels/group_quant.h"
+
+namespace lieq {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kMagic[8] = {'L', 'I', 'E', 'Q', 'B', 'L', 'K', '1'};
+constexpr uint32_t kVersion = 1;
+constexpr size_t kHeaderBytes = 8 + 4 + 4 + 8 + 4 + 4 + 8 + 8;
+
+uint64_t Mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+  h *= 0xBF58476D1CE4E5B9ull;
+  return h ^ (h >> 31);
+}
+
+template <typename T>
+void Put(std::string& out, const T& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+template <typename T>
+void PutArray(std::string& out, const std::vector<T>& v) {
+  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+// Bounds-checked reads over the file's bytes.
+class Reader {
+ public:
+  Reader(const std::string& bytes, size_t pos) : bytes_(bytes), pos_(pos) {}
+  template <typename T>
+  bool Get(T* v) {
+    if (bytes_.size() - pos_ < sizeof(T)) return false;
+    std::memcpy(v, bytes_.data() + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return true;
+  }
+  template <typename T>
+  bool GetArray(uint64_t count, std::vector<T>* v) {
+    if (count > (bytes_.size() - pos_) / sizeof(T)) return false;
+    v->resize(static_cast<size_t>(count));
+    std::memcpy(v->data(), bytes_.data() + pos_, static_cast<size_t>(count) * sizeof(T));
+    pos_ += static_cast<size_t>(count) * sizeof(T);
+    return true;
+  }
+  bool done() const { return pos_ == bytes_.size(); }
+
+ private:
+  const std::string& bytes_;
+  size_t pos_;
+};
+
+}  // namespace
+
+CacheHasher& CacheHasher::Bytes(const void* data, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h_ = Mix(h_, w);
+  }
+  uint64_t tail = 0;
+  for (size_t k = 0; i < n; ++i, ++k) tail |= static_cast<uint64_t>(p[i]) << (8 * k);
+  h_ = Mix(Mix(h_, tail), n);
+  n_ += n;
+  return *this;
+}
+
+CacheHasher& CacheHasher::U64(uint64_t v) {
+  h_ = Mix(h_, v);
+  return *this;
+}
+
+CacheHasher& CacheHasher::Str(std::string_view s) { return Bytes(s.data(), s.size()); }
+
+CacheHasher& CacheHasher::F64(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return U64(bits);
+}
+
+uint64_t CacheHasher::digest() const { return Mix(h_, n_); }
+
+Status BlockCache::Open() const {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec || !fs::is_directory(dir_, ec)) {
+    return IoError(dir_ + ": cannot create the cache folder" + (ec ? ": " + ec.message() : ""));
+  }
+  return Status::Ok();
+}
+
+std::string BlockCache::PathFor(int block, uint64_t key) const {
+  char name[64];
+  std::snprintf(name, sizeof name, "%016" PRIx64 "-block%d.lqb", key, block);
+  return (fs::path(dir_) / name).string();
+}
+
+Status BlockCache::Store(int block, uint64_t key, const CachedBlock& result) const {
+  std::string payload;
+  for (const PackedLinear& q : result.linears) {
+    Put(payload, static_cast<int32_t>(q.bits));
+    Put(payload, static_cast<int32_t>(q.group_size));
+    Put(payload, q.rows);
+    Put(payload, q.cols);
+    Put(payload, static_cast<uint64_t>(q.codes.size()));
+    Put(payload, static_cast<uint64_t>(q.scales.size()));
+    Put(payload, static_cast<uint64_t>(q.zeros.size()));
+    PutArray(payload, q.codes);
+    PutArray(payload, q.scales);
+    PutArray(payload, q.zeros);
+  }
+  for (const std::vector<float>& v : result.vectors) {
+    Put(payload, static_cast<uint64_t>(v.size()));
+    PutArray(payload, v);
+  }
+  std::string bytes(kMagic, sizeof kMagic);
+  Put(bytes, kVersion);
+  Put(bytes, static_cast<uint32_t>(block));
+  Put(bytes, key);
+  Put(bytes, static_cast<uint32_t>(result.linears.size()));
+  Put(bytes, static_cast<uint32_t>(result.vectors.size()));
+  Put(bytes, static_cast<uint64_t>(payload.size()));
+  Put(bytes, CacheHasher().Str(payload).digest());
+  bytes += payload;
+  const std::string path = PathFor(block, key);
+  return WriteFileAtomically(path, WriteOptions{.overwrite = true}, [&](std::FILE* f) {
+    if (std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size())
+      return IoError(path + ": short write");
+    return Status::Ok();
+  });
+}
+
+Result<bool> BlockCache::Load(int block, uint64_t key, const CachedBlockShape& expect,
+                              CachedBlock* out) const {
+  const std::string path = PathFor(block, key);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return false;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError(path + ": cannot open the cached block");
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto corrupt = [&](const std::string& what) {
+    return DataLoss(path + ": corrupt cached block: " + what);
+  };
+  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
+    return corrupt("no LIEQBLK1 header");
+  }
+  Reader header(bytes, sizeof kMagic);
+  uint32_t version = 0, stored_block = 0, linears = 0, vectors = 0;
+  uint64_t stored_key = 0, payload_bytes = 0, payload_hash = 0;
+  if (!header.Get(&version) || !header.Get(&stored_block) || !header.Get(&stored_key) ||
+      !header.Get(&linears) || !header.Get(&vectors) || !header.Get(&payload_bytes) ||
+      !header.Get(&payload_hash)) {
+    return corrupt("truncated header");
+  }
+  if (version != kVersion) return corrupt("version " + std::to_string(version));
+  if (stored_block != static_cast<uint32_t>(block) || stored_key != key)
+    return corrupt("the header names another block or key");
+  if (payload_bytes != bytes.size() - kHeaderBytes) {
+    return corrupt("payload of " + std::to_string(bytes.size() - kHeaderBytes) +
+                   " bytes, header says " + std::to_string(payload_bytes));
+  }
+  if (CacheHasher().Bytes(bytes.data() + kHeaderBytes, payload_bytes).digest() != payload_hash)
+    return corrupt("payload hash mismatch");
+  if (linears != expect.linears.size() || vectors != expect.vector_sizes.size())
+    return corrupt("holds " + std::to_string(linears) + " layers and " + std::to_string(vectors) +
+                   " vectors, expected " + std::to_string(expect.linears.size()) + " and " +
+                   std::to_string(expect.vector_sizes.size()));
+
+  Reader r(bytes, kHeaderBytes);
+  CachedBlock result;
+  result.linears.resize(linears);
+  for (uint32_t i = 0; i < linears; ++i) {
+    PackedLinear& q = result.linears[i];
+    int32_t bits = 0, group = 0;
+    uint64_t codes = 0, scales = 0, zeros = 0;
+    if (!r.Get(&bits) || !r.Get(&group) || !r.Get(&q.rows) || !r.Get(&q.cols) || !r.Get(&codes) ||
+        !r.Get(&scales) || !r.Get(&zeros)) {
+      return corrupt("truncated layer " + std::to_string(i));
+    }
+    q.bits = bits;
+    q.group_size = group;
+    const auto [rows, cols] = expect.linears[i];
+    if (bits != expect.bits || group != expect.group_size || q.rows != rows || q.cols != cols) {
+      return corrupt("layer " + std::to_string(i) + " is not " + std::to_string(rows) + "x" +
+                     std::to_string(cols) + " at " + std::to_string(expect.bits) + " bits, group " +
+                     std::to_string(expect.group_size));
+    }
+    const auto want_codes = static_cast<uint64_t>(rows * PackedRowBytes(bits, cols));
+    const auto want_groups = static_cast<uint64_t>(rows * (cols / group));
+    if (codes != want_codes || scales != want_groups || zeros != want_groups)
+      return corrupt("layer " + std::to_string(i) + " has the wrong number of codes or groups");
+    if (!r.GetArray(codes, &q.codes) || !r.GetArray(scales, &q.scales) ||
+        !r.GetArray(zeros, &q.zeros)) {
+      return corrupt("truncated layer " + std::to_string(i));
+    }
+  }
+  result.vectors.resize(vectors);
+  for (uint32_t i = 0; i < vectors; ++i) {
+    uint64_t n = 0;
+    if (!r.Get(&n)) return corrupt("truncated vector " + std::to_string(i));
+    if (n != 0 && n != static_cast<uint64_t>(expect.vector_sizes[i]))
+      return corrupt("vector " + std::to_string(i) + " has " + std::to_string(n) + " values");
+    if (!r.GetArray(n, &result.vectors[i])) return corrupt("truncated vector " + std::to_string(i));
+  }
+  if (!r.done()) return corrupt("trailing bytes");
+  *out = std::move(result);
+  return true;
+}
+
+}  // namespace lieq

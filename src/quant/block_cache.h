@@ -1,0 +1,73 @@
+// Resume cache of `lieq quantize --cache-dir DIR` (docs/RELIABILITY.md, "Interrupted runs").
+// QuantizeModel stores every finished block as one file, DIR/<key>-block<l>.lqb, written to a
+// temporary file and renamed into place, under a key that chains everything the block's result
+// depends on (the model's config and weights, the calibration tokens, every setting, the widths
+// of blocks 0..l). A rerun with the same inputs loads the block instead of quantizing it again.
+//
+// File layout (host byte order; a cache is not meant to travel between machines):
+//   header  "LIEQBLK1" | u32 version | u32 block | u64 key | u32 linears | u32 vectors |
+//           u64 payload bytes | u64 payload hash
+//   payload per linear: i32 bits, i32 group size, i64 rows, i64 cols, u64 codes, u64 scales,
+//           u64 zeros (counts), then the codes (u8), scales and zeros (FP16);
+//           per vector: u64 count, then the floats.
+// A file whose header, hash or sizes do not match is reported and ignored, never trusted.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "io/quantized_model.h"
+
+namespace lieq {
+
+// A 64-bit hash for cache keys: detects changed inputs, not adversaries.
+class CacheHasher {
+ public:
+  CacheHasher& Bytes(const void* data, size_t n);
+  CacheHasher& U64(uint64_t v);
+  CacheHasher& Str(std::string_view s);  // length-prefixed
+  CacheHasher& F64(double v);
+  uint64_t digest() const;
+
+ private:
+  uint64_t h_ = 0x9E3779B97F4A7C15ull;
+  uint64_t n_ = 0;
+};
+
+// One block's result: what WriteQuantizedModel needs, plus the F32 vectors the quantizer
+// replaced (AWQ's folded norms and biases; an empty entry for one left as it was).
+struct CachedBlock {
+  std::vector<PackedLinear> linears;        // kAllProjections order
+  std::vector<std::vector<float>> vectors;  // fixed order chosen by the caller
+};
+
+// What a file must hold to be accepted.
+struct CachedBlockShape {
+  int bits = 0;
+  int group_size = 0;
+  std::vector<std::pair<int64_t, int64_t>> linears;  // rows, cols per linear
+  std::vector<int64_t> vector_sizes;                 // each stored vector: 0 or this count
+};
+
+class BlockCache {
+ public:
+  explicit BlockCache(std::string dir) : dir_(std::move(dir)) {}
+
+  Status Open() const;  // creates the folder
+  std::string PathFor(int block, uint64_t key) const;
+
+  // true and `out` filled when a valid file is there; false when there is none; an error
+  // (naming the file and the problem) when one is there but corrupt or of other shapes.
+  Result<bool> Load(int block, uint64_t key, const CachedBlockShape& expect,
+                    CachedBlock* out) const;
+  Status Store(int block, uint64_t key, const CachedBlock& result) const;
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace lieq
