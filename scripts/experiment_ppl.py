@@ -24,7 +24,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model")
     p.add_argument("out")
-    p.add_argument("--lieq", default="build-quant/src/cli/lieq")
+    p.add_argument("--lieq", default="build/src/cli/lieq")
     p.add_argument("--shared", default="../shared")
     p.add_argument("--ctx", type=int, default=512)
     p.add_argument("--chunks", type=int, default=16)

@@ -109,7 +109,7 @@ TEST_P(GoldenTest, ExcerptPerplexityMatchesPyTorch) {
               r->mean_nll, expected, r->ppl, ppl["perplexity"].get<double>());
 }
 
-INSTANTIATE_TEST_SUITE_P(ReferenceModels, GoldenTest, ::testing::Values("lieq-ref-qwen3"));
+INSTANTIATE_TEST_SUITE_P(ReferenceModels, GoldenTest, ::testing::Values("lieq-ref-qwen3", "lieq-ref-llama"));
 
 }  // namespace
 }  // namespace lieq
