@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -21,9 +22,23 @@ struct BlockPplResult {
   double seconds = 0;
 };
 
-// `progress(block, ppl)` after each pass; block −1 is the base pass.
+// One perplexity pass: what BlockPplResult keeps of it.
+struct PplPass {
+  double ppl = 0;
+  int64_t tokens_scored = 0;
+};
+
+// Resume hooks (analysis/diagnose_cache.h); block −1 is the base pass. A pass that `load`
+// returns is not run again; `store` gets each pass that was run.
+struct PplPassCache {
+  std::function<std::optional<PplPass>(int block)> load;
+  std::function<void(int block, const PplPass&)> store;
+};
+
+// `progress(block, ppl)` after each pass that was run; block −1 is the base pass.
 Result<BlockPplResult> MeasureBlockPpl(Transformer& transformer, std::span<const int32_t> tokens,
                                        const PplOptions& options,
-                                       const std::function<void(int, double)>& progress = {});
+                                       const std::function<void(int, double)>& progress = {},
+                                       const PplPassCache* cache = nullptr);
 
 }  // namespace lieq

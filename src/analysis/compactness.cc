@@ -239,8 +239,25 @@ Result<CompactnessResult> MeasureCompactness(const Model& model, ThreadPool& poo
 
   CompactnessResult result;
   result.tokens = static_cast<int64_t>(samples.size()) * seq;
-  for (int l = 0; l < static_cast<int>(c.num_layers); ++l) {
+  const auto L = static_cast<int>(c.num_layers);
+  std::vector<std::optional<BlockCompactness>> cached(static_cast<size_t>(L));
+  int last_measured = -1;  // the windows need not pass beyond it
+  for (int l = 0; l < L; ++l) {
+    if (o.load_block) cached[static_cast<size_t>(l)] = o.load_block(l);
+    if (!cached[static_cast<size_t>(l)]) last_measured = l;
+  }
+  for (int l = 0; l < L; ++l) {
     const auto block_start = Clock::now();
+    if (std::optional<BlockCompactness>& hit = cached[static_cast<size_t>(l)]) {
+      if (l < last_measured) {
+        for (size_t s = 0; s < samples.size(); ++s) {
+          transformer.Block(l, x.data() + static_cast<int64_t>(s) * seq * d, seq, cache);
+        }
+        result.forward_seconds += SecondsSince(block_start);
+      }
+      result.blocks.push_back(std::move(*hit));
+      continue;
+    }
     std::map<Input, Gram> grams;
     for (auto [in, dim] : {std::pair{Input::kAttention, d},
                            {Input::kAttentionOutput, c.q_dim()},
@@ -271,8 +288,9 @@ Result<CompactnessResult> MeasureCompactness(const Model& model, ThreadPool& poo
     }
     result.spectrum_seconds += SecondsSince(spectrum_start);
     block.seconds = SecondsSince(block_start);
+    if (o.store_block) o.store_block(l, block);
     result.blocks.push_back(std::move(block));
-    if (o.progress) o.progress(l, static_cast<int>(c.num_layers), result.blocks.back().seconds);
+    if (o.progress) o.progress(l, L, result.blocks.back().seconds);
   }
   return result;
 }

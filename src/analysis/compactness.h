@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -20,17 +21,6 @@
 #include "model/model.h"
 
 namespace lieq {
-
-struct CompactnessOptions {
-  std::vector<Projection> projections{std::begin(kAllProjections), std::end(kAllProjections)};
-  bool per_head = true;  // split q, k, v, o by attention head
-  int64_t top_k = 8;     // k of E_k
-  int twin_seeds = 3;    // random twins averaged per unit
-  uint64_t seed = 0;     // twin s of (block l, projection p) is seeded from (seed, l, p, s)
-  double twin_std = 0;   // 0: the config's initializer_range
-  // Called after each block: (block, blocks, seconds spent on it).
-  std::function<void(int, int, double)> progress;
-};
 
 // One measured unit: a whole projection or one head of an attention projection.
 struct UnitMetrics {
@@ -61,6 +51,22 @@ struct BlockCompactness {
   // Mean over the units of projection p (NaN when it was not measured).
   double ProjectionDeltaR(Projection p, int seeds = 0) const;
   double ProjectionDeltaE(Projection p, int seeds = 0) const;
+};
+
+struct CompactnessOptions {
+  std::vector<Projection> projections{std::begin(kAllProjections), std::end(kAllProjections)};
+  bool per_head = true;  // split q, k, v, o by attention head
+  int64_t top_k = 8;     // k of E_k
+  int twin_seeds = 3;    // random twins averaged per unit
+  uint64_t seed = 0;     // twin s of (block l, projection p) is seeded from (seed, l, p, s)
+  double twin_std = 0;   // 0: the config's initializer_range
+  // Called after each block measured: (block, blocks, seconds spent on it).
+  std::function<void(int, int, double)> progress;
+  // Resume hooks (analysis/diagnose_cache.h). A block that `load_block` returns is not measured
+  // (the calibration windows still pass through it while a later block needs measuring);
+  // `store_block` gets each block that was measured.
+  std::function<std::optional<BlockCompactness>(int block)> load_block;
+  std::function<void(int block, const BlockCompactness&)> store_block;
 };
 
 struct CompactnessResult {

@@ -33,6 +33,7 @@ struct DiagnoseSettings {
   double twin_std = 0.02;
   Aggregate aggregate = Aggregate::kProjection;
   std::array<double, 3> weights = {1, 1, 1};  // combined score: ΔPPL, Δr, ΔE_k
+  std::string cache_dir;  // resume cache (analysis/diagnose_cache.h); empty: none
 };
 
 struct Diagnostics {

@@ -6,6 +6,8 @@
 #include <cstdio>
 
 #include "analysis/calibration.h"
+#include "analysis/diagnose_cache.h"
+#include "core/hash64.h"
 #include "core/mapped_file.h"
 #include "tokenizer/tokenizer.h"
 
@@ -51,6 +53,30 @@ Result<Diagnostics> RunDiagnostics(const Model& model, const DiagnoseSettings& s
       std::fprintf(log, "[proxy] block %d/%d  %.2f s\n", block + 1, blocks, seconds);
     };
   }
+  // --cache-dir: keys over everything each unit depends on (the weights' bytes, the tokens
+  // rather than the files' names or dates, every setting of that measurement and the seeds).
+  std::optional<DiagnoseCache> cache;
+  uint64_t model_digest = 0;
+  if (!settings.cache_dir.empty()) {
+    LIEQ_ASSIGN_OR_RETURN(DiagnoseCache opened, DiagnoseCache::Open(settings.cache_dir, log));
+    cache.emplace(std::move(opened));
+    model_digest = ModelWeightsDigest(model);
+    Hash64 h;
+    h.Str("lieq diagnose proxy 1").U64(model_digest).U64(TokensDigest(samples));
+    h.U64(static_cast<uint64_t>(settings.samples)).U64(static_cast<uint64_t>(settings.seq));
+    h.U64(settings.seed).U64(o.seed).U64(o.projections.size());
+    for (Projection p : o.projections) h.U64(static_cast<uint64_t>(p));
+    h.U64(o.per_head).U64(static_cast<uint64_t>(o.top_k)).U64(static_cast<uint64_t>(o.twin_seeds));
+    h.F64(o.twin_std);
+    const uint64_t key = h.digest();
+    const int L = static_cast<int>(d.num_blocks);
+    o.load_block = [&cache, key, L, seeds = o.twin_seeds](int block) {
+      return cache->LoadProxy(key, block, L, seeds);
+    };
+    o.store_block = [&cache, key](int block, const BlockCompactness& b) {
+      cache->StoreProxy(key, block, b);
+    };
+  }
   LIEQ_ASSIGN_OR_RETURN(d.proxy, MeasureCompactness(model, pool, samples, o));
 
   if (!settings.eval_text.empty()) {
@@ -71,7 +97,22 @@ Result<Diagnostics> RunDiagnostics(const Model& model, const DiagnoseSettings& s
                      static_cast<long long>(L), value);
       }
     };
-    Result<BlockPplResult> r = MeasureBlockPpl(transformer, *tokens, ppl, progress);
+    PplPassCache pass_cache;
+    if (cache) {
+      Hash64 h;
+      h.Str("lieq diagnose ppl 1").U64(model_digest);
+      h.U64(TokensDigest(std::span<const std::vector<int32_t>>(&*tokens, 1)));
+      h.U64(static_cast<uint64_t>(ppl.protocol)).U64(static_cast<uint64_t>(ppl.ctx));
+      h.U64(static_cast<uint64_t>(ppl.max_windows)).U64(static_cast<uint64_t>(ppl.bos_id));
+      const uint64_t key = h.digest();
+      const int L = static_cast<int>(d.num_blocks);
+      pass_cache.load = [&cache, key, L](int block) { return cache->LoadPpl(key, block, L); };
+      pass_cache.store = [&cache, key](int block, const PplPass& p) {
+        cache->StorePpl(key, block, p);
+      };
+    }
+    Result<BlockPplResult> r =
+        MeasureBlockPpl(transformer, *tokens, ppl, progress, cache ? &pass_cache : nullptr);
     if (!r.ok()) return r.status().WithContext(settings.eval_text);
     d.ppl = std::move(r).value();
   }

@@ -170,6 +170,9 @@ void RegisterDiagnose(CLI::App& root, Status& result) {
                   "Folder for diagnostics.json, diagnostics.csv, blocks.svg, scatter.svg, "
                   "report.md");
   app->add_flag("--force", opts->force, "Overwrite existing output files");
+  app->add_option("--cache-dir", s.cache_dir,
+                  "Resume cache: keep each finished dPPL pass and block's proxy here; a rerun "
+                  "with the same model, data and settings loads them instead of measuring again");
   AddCommonOptions(*app, opts->common);
   s.twin_std = 0;  // 0 = the config's initializer_range
   app->callback([opts, &result] { result = RunDiagnose(*opts); });

@@ -99,6 +99,79 @@ TEST_F(DiagnoseCliTest, BadOptionsAreClearErrors) {
   EXPECT_NE(r.output.find("/nonexistent.jsonl"), std::string::npos) << r.output;
 }
 
+// What must match between a run and its cached rerun: everything but the timings.
+nlohmann::json WithoutTimings(nlohmann::json j) {
+  j.erase("timing");
+  for (auto& b : j["blocks"]) b.erase("seconds");
+  return j;
+}
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST_F(DiagnoseCliTest, CacheDirResumesWithTheSameNumbers) {
+  const std::string cached = Diagnose() + " --cache-dir " + Path("cache");
+  CmdResult r = Lieq(cached + " -o " + Path("c1"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_FALSE(Contains(r.output, "cached")) << r.output;
+  const nlohmann::json first = WithoutTimings(ReadJson(Path("c1/diagnostics.json")));
+  // Caching changes no number: the first cached run equals the fixture's uncached one.
+  EXPECT_EQ(first, WithoutTimings(ReadJson(Path("out/diagnostics.json"))));
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(Path("cache"))) files.push_back(e.path().string());
+  EXPECT_EQ(files.size(), 5u);  // 2 proxy blocks, the base pass and 2 skip passes
+
+  r = Lieq(cached + " -o " + Path("c2"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* line :
+       {"[proxy] block 1/2: cached", "[proxy] block 2/2: cached", "[ppl] base: cached",
+        "[ppl] skip block 1/2: cached", "[ppl] skip block 2/2: cached"}) {
+    EXPECT_TRUE(Contains(r.output, line)) << line << "\n" << r.output;
+  }
+  EXPECT_FALSE(Contains(r.output, "warning")) << r.output;
+  const nlohmann::json second = WithoutTimings(ReadJson(Path("c2/diagnostics.json")));
+  EXPECT_EQ(second, first);
+  ASSERT_EQ(second["blocks"].size(), 2u);
+  for (size_t l = 0; l < 2; ++l) {  // the per-block numbers, exactly
+    for (const char* key : {"delta_ppl", "ppl_skipped", "delta_r_flat", "delta_r_projection",
+                            "delta_e_flat", "delta_e_projection", "proxy", "units"}) {
+      EXPECT_EQ(second["blocks"][l][key], first["blocks"][l][key]) << l << " " << key;
+    }
+  }
+  EXPECT_EQ(second["base_ppl"].get<double>(), first["base_ppl"].get<double>());
+
+  // Corrupt two files: a truncated proxy block and a ppl pass of valid JSON but wrong contents.
+  std::string proxy1, skip0;
+  for (const std::string& f : files) {
+    if (Contains(f, "-proxy-block1.json")) proxy1 = f;
+    if (Contains(f, "-ppl-skip0.json")) skip0 = f;
+  }
+  ASSERT_FALSE(proxy1.empty());
+  ASSERT_FALSE(skip0.empty());
+  fs::resize_file(proxy1, fs::file_size(proxy1) / 2);
+  std::ofstream(skip0) << "{\"format\": \"lieq-diagnose-cache\", \"ppl\": \"x\"}\n";
+  r = Lieq(cached + " -o " + Path("c3"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(Contains(r.output, "warning: " + proxy1 + ": corrupt cache file")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "warning: " + skip0 + ": corrupt cache file")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[proxy] block 1/2: cached")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[proxy] block 2/2  ")) << r.output;  // measured again
+  EXPECT_TRUE(Contains(r.output, "[ppl] skip block 1/2 ppl")) << r.output;
+  EXPECT_EQ(WithoutTimings(ReadJson(Path("c3/diagnostics.json"))), first);
+
+  // The recomputed units were stored again; a changed setting misses only what it affects.
+  r = Lieq(cached + " -o " + Path("c4"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_FALSE(Contains(r.output, "warning")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[proxy] block 2/2: cached")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[ppl] skip block 1/2: cached")) << r.output;
+  r = Lieq(cached + " --twin-seed 7 --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_FALSE(Contains(r.output, "[proxy] block 1/2: cached")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[ppl] base: cached")) << r.output;
+}
+
 TEST_F(DiagnoseCliTest, PlanFromDiagnosticsMeetsTheBudget) {
   const std::string diag = " --diagnostics " + Path("out/diagnostics.json");
   CmdResult r = Lieq("plan" + diag + " --budget 3 -o " + Path("plan.json"));
