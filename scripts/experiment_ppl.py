@@ -38,6 +38,8 @@ def parse_args():
     p.add_argument("--lieq-methods", default="rtn,gptq", help="back-ends of the one-protected-block rows")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--group-size", type=int, default=128,
+                   help="quantization group (must divide every layer's input: 32 for lieq-ref-llama)")
     return p.parse_args()
 
 
@@ -99,7 +101,7 @@ class Experiment:
         path = os.path.join(self.a.out, "models", key)
         if "quantize" not in entry or not os.path.isdir(path):
             cmd = [self.a.lieq, "quantize", self.a.model, *bits_args, "--method", method, "-o", path, "--force",
-                   "--threads", str(self.a.threads), "--json"]
+                   "--group-size", str(self.a.group_size), "--threads", str(self.a.threads), "--json"]
             if method != "rtn":
                 cmd += ["--calib-samples", str(self.a.calib_samples), "--calib-seq", str(self.a.calib_seq),
                         "--seed", str(self.a.seed)]
@@ -114,7 +116,7 @@ class Experiment:
         path = os.path.join(self.a.out, "plans", name + ".json")
         avg = sum(bits) / len(bits)
         plan = {"format": "lieq-bitplan", "version": 1, "model": self.a.model, "num_blocks": self.L,
-                "bits": bits, "candidates": [2, 4], "group_size": 128, "budget": avg, "rank_by": rank_by,
+                "bits": bits, "candidates": [2, 4], "group_size": self.a.group_size, "budget": avg, "rank_by": rank_by,
                 "rank": rank, "seed": self.a.seed, "avg_bits_linear": avg, "avg_bits_file": 0,
                 "diagnostics": ""}
         json.dump(plan, open(path, "w"), indent=1)
@@ -136,7 +138,8 @@ class Experiment:
         calib = os.path.join(self.a.shared, "data/calib/c4-train-00000-head1000.jsonl")
         try:
             out, secs = run([self.a.lieq, "plan", self.a.model, "--budget", "2.125", "--rank-by", "proxy",
-                             "--calib", calib, "--seed", str(self.a.seed), "--threads", str(self.a.threads), "--json"])
+                             "--calib", calib, "--seed", str(self.a.seed), "--group-size", str(self.a.group_size),
+                             "--threads", str(self.a.threads), "--json"])
         except RuntimeError as e:
             print("  proxy ranking unavailable: %s" % str(e).splitlines()[0], flush=True)
             return None
