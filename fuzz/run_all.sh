@@ -3,6 +3,7 @@
 # untrusted input for a bounded time.
 #
 #   fuzz/run_all.sh [SECONDS_PER_TARGET] [TARGET...]   default: 30 s for each of all targets
+#   LIEQ_FUZZ_SEED=N (default 1) fixes libFuzzer's random seed, so a CI run is repeatable.
 #   fuzz/run_all.sh --seeds                            rewrites the seed corpora in fuzz/corpus/
 #
 # For each target it first replays fuzz/regressions/<target>/ and the seeds fuzz/corpus/<target>/
@@ -52,7 +53,7 @@ for t in "${targets[@]}"; do
   dict=()
   [ -f "fuzz/dicts/$t.dict" ] && dict=(-dict="fuzz/dicts/$t.dict")
   start=$(date +%s)
-  if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+  if "$bin" -seed="${LIEQ_FUZZ_SEED:-1}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$t/" "${dict[@]}" \
       "build-fuzz/corpus/$t" "fuzz/corpus/$t" "fuzz/regressions/$t" >"$log" 2>&1; then
     status=ok
