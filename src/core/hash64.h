@@ -1,4 +1,4 @@
-// A small 64-bit hash for resume-cache keys (`lieq diagnose --cache-dir`): detects changed
+// A small 64-bit hash for resume-cache keys (`--cache-dir` of quantize and diagnose): detects changed
 // inputs, not adversaries. Header-only so any library can use it without a link dependency.
 #pragma once
 

@@ -19,12 +19,6 @@ constexpr char kMagic[8] = {'L', 'I', 'E', 'Q', 'B', 'L', 'K', '1'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderBytes = 8 + 4 + 4 + 8 + 4 + 4 + 8 + 8;
 
-uint64_t Mix(uint64_t h, uint64_t v) {
-  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-  h *= 0xBF58476D1CE4E5B9ull;
-  return h ^ (h >> 31);
-}
-
 template <typename T>
 void Put(std::string& out, const T& v) {
   out.append(reinterpret_cast<const char*>(&v), sizeof(T));
@@ -32,6 +26,7 @@ void Put(std::string& out, const T& v) {
 
 template <typename T>
 void PutArray(std::string& out, const std::vector<T>& v) {
+  if (v.empty()) return;  // an empty vector's data() may be null
   out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
 }
 
@@ -50,6 +45,7 @@ class Reader {
   bool GetArray(uint64_t count, std::vector<T>* v) {
     if (count > (bytes_.size() - pos_) / sizeof(T)) return false;
     v->resize(static_cast<size_t>(count));
+    if (count == 0) return true;  // memcpy into an empty vector's null data() is undefined
     std::memcpy(v->data(), bytes_.data() + pos_, static_cast<size_t>(count) * sizeof(T));
     pos_ += static_cast<size_t>(count) * sizeof(T);
     return true;
@@ -63,35 +59,7 @@ class Reader {
 
 }  // namespace
 
-CacheHasher& CacheHasher::Bytes(const void* data, size_t n) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    h_ = Mix(h_, w);
-  }
-  uint64_t tail = 0;
-  for (size_t k = 0; i < n; ++i, ++k) tail |= static_cast<uint64_t>(p[i]) << (8 * k);
-  h_ = Mix(Mix(h_, tail), n);
-  n_ += n;
-  return *this;
-}
 
-CacheHasher& CacheHasher::U64(uint64_t v) {
-  h_ = Mix(h_, v);
-  return *this;
-}
-
-CacheHasher& CacheHasher::Str(std::string_view s) { return Bytes(s.data(), s.size()); }
-
-CacheHasher& CacheHasher::F64(double v) {
-  uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  return U64(bits);
-}
-
-uint64_t CacheHasher::digest() const { return Mix(h_, n_); }
 
 Status BlockCache::Open() const {
   std::error_code ec;

@@ -19,24 +19,14 @@
 #include <utility>
 #include <vector>
 
+#include "core/hash64.h"
 #include "core/status.h"
 #include "io/quantized_model.h"
 
 namespace lieq {
 
-// A 64-bit hash for cache keys: detects changed inputs, not adversaries.
-class CacheHasher {
- public:
-  CacheHasher& Bytes(const void* data, size_t n);
-  CacheHasher& U64(uint64_t v);
-  CacheHasher& Str(std::string_view s);  // length-prefixed
-  CacheHasher& F64(double v);
-  uint64_t digest() const;
-
- private:
-  uint64_t h_ = 0x9E3779B97F4A7C15ull;
-  uint64_t n_ = 0;
-};
+// The hash of cache keys (shared with `lieq diagnose --cache-dir`).
+using CacheHasher = Hash64;
 
 // One block's result: what WriteQuantizedModel needs, plus the F32 vectors the quantizer
 // replaced (AWQ's folded norms and biases; an empty entry for one left as it was).
