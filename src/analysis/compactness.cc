@@ -271,7 +271,9 @@ Result<CompactnessResult> MeasureCompactness(const Model& model, ThreadPool& poo
       if (p == Projection::kK || p == Projection::kV || p == Projection::kUp) return;
       auto it = grams.find(InputOf(p));
       if (it == grams.end()) return;
-      SetBlasThreads(pool.size());
+      // One BLAS thread: OpenBLAS splits double-precision sums by its thread count, and the
+      // diagnostics must not depend on -t (docs/RELIABILITY.md, reproducibility).
+      SetBlasThreads(1);
       it->second.Add(input, n);
     };
     for (size_t s = 0; s < samples.size(); ++s) {
@@ -280,7 +282,7 @@ Result<CompactnessResult> MeasureCompactness(const Model& model, ThreadPool& poo
     result.forward_seconds += SecondsSince(block_start);
 
     const auto spectrum_start = Clock::now();
-    SetBlasThreads(pool.size());
+    SetBlasThreads(1);  // as above: results independent of the thread count
     BlockCompactness block;
     const BlockWeights& w = model.weights.blocks[static_cast<size_t>(l)];
     for (Projection p : o.projections) {
