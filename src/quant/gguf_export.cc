@@ -11,6 +11,7 @@
 #include "io/gguf_model.h"
 #include "kernels/matmul.h"
 #include "kernels/quantize_reference.h"
+#include "quant/block_calibrator.h"
 #include "quant/hessian.h"
 #include "quant/kquant_gptq.h"
 #include "runtime/kv_cache.h"
@@ -18,34 +19,6 @@
 
 namespace lieq {
 namespace {
-
-// The four inputs a block's seven linear layers read (as quant/model_quantizer.cc).
-enum Site { kAttnIn = 0, kAttnOut = 1, kMlpIn = 2, kMlpHidden = 3, kNumSites = 4 };
-
-Site SiteOf(Projection p) {
-  switch (p) {
-    case Projection::kO:
-      return kAttnOut;
-    case Projection::kGate:
-    case Projection::kUp:
-      return kMlpIn;
-    case Projection::kDown:
-      return kMlpHidden;
-    default:
-      return kAttnIn;
-  }
-}
-
-int64_t SiteWidth(int site, const ModelConfig& c) {
-  switch (site) {
-    case kAttnOut:
-      return c.q_dim();
-    case kMlpHidden:
-      return c.intermediate_size;
-    default:
-      return c.hidden_size;
-  }
-}
 
 // GPTQ fits plain min–max block parameters: its error feedback moves the weights after the fit,
 // and on correlated synthetic layers (tests/quant/kquant_grid_test.cc) the clip search and the
@@ -70,63 +43,6 @@ TensorView AdoptBytes(Model& model, DType type, const Shape& shape, const void* 
       static_cast<size_t>(RowBytes(type, shape.back()) * (t.view().NumElements() / shape.back())));
   return model.Adopt(std::move(t));
 }
-
-// The calibration activations entering the current block, pushed through each block once it
-// is quantized (block l is calibrated on the outputs of the quantized blocks 0..l−1).
-class BlockCalibrator {
- public:
-  BlockCalibrator(const Model& model, ThreadPool& pool,
-                  const std::vector<std::vector<int32_t>>& windows)
-      : model_(model),
-        transformer_(model, pool),
-        cache_(model.config, windows.empty() ? 1 : static_cast<int64_t>(windows[0].size())),
-        windows_(windows) {}
-
-  Status Embed() {
-    x_.resize(windows_.size());
-    for (size_t s = 0; s < windows_.size(); ++s) {
-      x_[s].resize(windows_[s].size() * static_cast<size_t>(model_.config.hidden_size));
-      LIEQ_RETURN_IF_ERROR(transformer_.Embed(windows_[s], x_[s].data()));
-    }
-    return Status::Ok();
-  }
-
-  // H [in, in] of every site of block l.
-  std::vector<std::vector<double>> Hessians(int l) {
-    std::vector<HessianAccumulator> stats;
-    for (int site = 0; site < kNumSites; ++site) stats.emplace_back(SiteWidth(site, model_.config));
-    ForwardHooks hooks;
-    hooks.linear_input = [&](int, Projection p, const float* x, int64_t n, int64_t) {
-      // q/k/v and gate/up see the same pointer: count each input once.
-      if (p == Projection::kQ || p == Projection::kO || p == Projection::kGate ||
-          p == Projection::kDown) {
-        stats[SiteOf(p)].Add(x, n);
-      }
-    };
-    for (size_t s = 0; s < x_.size(); ++s) {
-      scratch_ = x_[s];
-      transformer_.Block(l, scratch_.data(), static_cast<int64_t>(windows_[s].size()), cache_,
-                         &hooks);
-    }
-    std::vector<std::vector<double>> h;
-    for (const HessianAccumulator& s : stats) h.push_back(s.Hessian());
-    return h;
-  }
-
-  void Propagate(int l) {
-    for (size_t s = 0; s < x_.size(); ++s) {
-      transformer_.Block(l, x_[s].data(), static_cast<int64_t>(windows_[s].size()), cache_);
-    }
-  }
-
- private:
-  const Model& model_;
-  Transformer transformer_;
-  KvCache cache_;
-  const std::vector<std::vector<int32_t>>& windows_;
-  std::vector<std::vector<float>> x_;  // [windows][n, d]
-  std::vector<float> scratch_;
-};
 
 Status CheckOptions(const QuantizeOptions& q, const GgufExportOptions& o, const ModelConfig& c) {
   if (q.method != QuantMethod::kRtn && q.method != QuantMethod::kGptq) {
@@ -279,7 +195,10 @@ Result<GgufExportReport> ExportGguf(Model& model, const QuantizeOptions& quant,
       continue;
     }
     std::vector<std::vector<double>> hessians;
-    if (gptq) hessians = calibrator.Hessians(l);
+    if (gptq) {
+      for (const HessianAccumulator& site : calibrator.Collect(l))
+        hessians.push_back(site.Hessian());
+    }
     report.calib_seconds = SecondsSince(start);
     start = std::chrono::steady_clock::now();
     for (Projection p : kAllProjections) {

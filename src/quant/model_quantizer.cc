@@ -8,6 +8,7 @@
 
 #include "kernels/matmul.h"
 #include "quant/block_cache.h"
+#include "quant/block_calibrator.h"
 #include "quant/hessian.h"
 #include "quant/pack.h"
 #include "quant/quant_grid.h"
@@ -16,37 +17,6 @@
 
 namespace lieq {
 namespace {
-
-// The four inputs a block's seven linear layers read.
-enum Site { kAttnIn = 0, kAttnOut = 1, kMlpIn = 2, kMlpHidden = 3, kNumSites = 4 };
-
-Site SiteOf(Projection p) {
-  switch (p) {
-    case Projection::kQ:
-    case Projection::kK:
-    case Projection::kV:
-      return kAttnIn;
-    case Projection::kO:
-      return kAttnOut;
-    case Projection::kGate:
-    case Projection::kUp:
-      return kMlpIn;
-    case Projection::kDown:
-      return kMlpHidden;
-  }
-  return kAttnIn;
-}
-
-int64_t SiteWidth(Site site, const ModelConfig& c) {
-  switch (site) {
-    case kAttnOut:
-      return c.q_dim();
-    case kMlpHidden:
-      return c.intermediate_size;
-    default:
-      return c.hidden_size;
-  }
-}
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
@@ -63,63 +33,6 @@ std::vector<float> ToF32(const TensorView& v) {
   RowsToF32(v, 0, v.rows(), out.data());
   return out;
 }
-
-// The calibration activations entering the current block, one buffer per window.
-class Calibrator {
- public:
-  Calibrator(const Model& model, ThreadPool& pool, const std::vector<std::vector<int32_t>>& windows)
-      : model_(model),
-        transformer_(model, pool),
-        cache_(model.config, windows.empty() ? 1 : static_cast<int64_t>(windows[0].size())),
-        windows_(windows) {}
-
-  Status Embed() {
-    const int64_t d = model_.config.hidden_size;
-    x_.resize(windows_.size());
-    for (size_t s = 0; s < windows_.size(); ++s) {
-      x_[s].resize(windows_[s].size() * static_cast<size_t>(d));
-      LIEQ_RETURN_IF_ERROR(transformer_.Embed(windows_[s], x_[s].data()));
-    }
-    return Status::Ok();
-  }
-
-  // Runs block l on a copy of every window's activations and accumulates its layers' inputs.
-  std::vector<HessianAccumulator> Collect(int l) {
-    std::vector<HessianAccumulator> stats;
-    for (int site = 0; site < kNumSites; ++site) {
-      stats.emplace_back(SiteWidth(static_cast<Site>(site), model_.config));
-    }
-    ForwardHooks hooks;
-    hooks.linear_input = [&](int, Projection p, const float* x, int64_t n, int64_t) {
-      // q/k/v and gate/up see the same pointer: count each input once.
-      if (p == Projection::kQ || p == Projection::kO || p == Projection::kGate ||
-          p == Projection::kDown) {
-        stats[SiteOf(p)].Add(x, n);
-      }
-    };
-    for (size_t s = 0; s < x_.size(); ++s) {
-      scratch_ = x_[s];
-      transformer_.Block(l, scratch_.data(), static_cast<int64_t>(windows_[s].size()), cache_,
-                         &hooks);
-    }
-    return stats;
-  }
-
-  // Advances every window through block l (as the model now holds it).
-  void Propagate(int l) {
-    for (size_t s = 0; s < x_.size(); ++s) {
-      transformer_.Block(l, x_[s].data(), static_cast<int64_t>(windows_[s].size()), cache_);
-    }
-  }
-
- private:
-  const Model& model_;
-  Transformer transformer_;
-  KvCache cache_;
-  const std::vector<std::vector<int32_t>>& windows_;
-  std::vector<std::vector<float>> x_;  // [windows][n, d]
-  std::vector<float> scratch_;
-};
 
 // H ← diag(1/s)·H·diag(1/s): the Hessian of the inputs x/s.
 void ScaleHessian(std::vector<double>& h, std::span<const float> s) {
@@ -306,7 +219,7 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
   const bool calibrate = NeedsCalibration(options.method);
   const bool awq = options.method == QuantMethod::kAwq || options.method == QuantMethod::kAwqGptq;
   const bool gptq = options.method == QuantMethod::kGptq || options.method == QuantMethod::kAwqGptq;
-  Calibrator calibrator(model, pool, options.calibration);
+  BlockCalibrator calibrator(model, pool, options.calibration);
   if (calibrate) LIEQ_RETURN_IF_ERROR(calibrator.Embed());
 
   std::optional<BlockCache> cache;

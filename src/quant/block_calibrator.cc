@@ -1,0 +1,71 @@
+#include "quant/block_calibrator.h"
+
+namespace lieq {
+
+Site SiteOf(Projection p) {
+  switch (p) {
+    case Projection::kO:
+      return kAttnOut;
+    case Projection::kGate:
+    case Projection::kUp:
+      return kMlpIn;
+    case Projection::kDown:
+      return kMlpHidden;
+    default:
+      return kAttnIn;
+  }
+}
+
+int64_t SiteWidth(int site, const ModelConfig& c) {
+  switch (site) {
+    case kAttnOut:
+      return c.q_dim();
+    case kMlpHidden:
+      return c.intermediate_size;
+    default:
+      return c.hidden_size;
+  }
+}
+
+BlockCalibrator::BlockCalibrator(const Model& model, ThreadPool& pool,
+                                 const std::vector<std::vector<int32_t>>& windows)
+    : model_(model),
+      transformer_(model, pool),
+      cache_(model.config, windows.empty() ? 1 : static_cast<int64_t>(windows[0].size())),
+      windows_(windows) {}
+
+Status BlockCalibrator::Embed() {
+  x_.resize(windows_.size());
+  for (size_t s = 0; s < windows_.size(); ++s) {
+    x_[s].resize(windows_[s].size() * static_cast<size_t>(model_.config.hidden_size));
+    LIEQ_RETURN_IF_ERROR(transformer_.Embed(windows_[s], x_[s].data()));
+  }
+  return Status::Ok();
+}
+
+std::vector<HessianAccumulator> BlockCalibrator::Collect(int l) {
+  std::vector<HessianAccumulator> stats;
+  for (int site = 0; site < kNumSites; ++site) stats.emplace_back(SiteWidth(site, model_.config));
+  ForwardHooks hooks;
+  hooks.linear_input = [&](int, Projection p, const float* x, int64_t n, int64_t) {
+    // q/k/v and gate/up see the same pointer: count each input once.
+    if (p == Projection::kQ || p == Projection::kO || p == Projection::kGate ||
+        p == Projection::kDown) {
+      stats[SiteOf(p)].Add(x, n);
+    }
+  };
+  for (size_t s = 0; s < x_.size(); ++s) {
+    scratch_ = x_[s];
+    transformer_.Block(l, scratch_.data(), static_cast<int64_t>(windows_[s].size()), cache_,
+                       &hooks);
+  }
+  return stats;
+}
+
+void BlockCalibrator::Propagate(int l) {
+  for (size_t s = 0; s < x_.size(); ++s) {
+    transformer_.Block(l, x_[s].data(), static_cast<int64_t>(windows_[s].size()), cache_);
+  }
+}
+
+}  // namespace lieq

@@ -1,0 +1,44 @@
+// The calibration activations entering the block being quantized, shared by the quantizer and
+// the GGUF export: block l is calibrated on the outputs of the already-quantized blocks 0..l−1.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/status.h"
+#include "model/model.h"
+#include "quant/hessian.h"
+#include "runtime/kv_cache.h"
+#include "runtime/transformer.h"
+
+namespace lieq {
+
+// The four inputs a block's seven linear layers read.
+enum Site { kAttnIn = 0, kAttnOut = 1, kMlpIn = 2, kMlpHidden = 3, kNumSites = 4 };
+
+Site SiteOf(Projection p);
+int64_t SiteWidth(int site, const ModelConfig& c);
+
+class BlockCalibrator {
+ public:
+  BlockCalibrator(const Model& model, ThreadPool& pool,
+                  const std::vector<std::vector<int32_t>>& windows);
+
+  // Embeds every window: the activations entering block 0.
+  Status Embed();
+  // Runs block l on a copy of every window's activations and accumulates its layers' inputs,
+  // one accumulator per Site.
+  std::vector<HessianAccumulator> Collect(int l);
+  // Advances every window through block l (as the model now holds it).
+  void Propagate(int l);
+
+ private:
+  const Model& model_;
+  Transformer transformer_;
+  KvCache cache_;
+  const std::vector<std::vector<int32_t>>& windows_;
+  std::vector<std::vector<float>> x_;  // [windows][n, d]
+  std::vector<float> scratch_;
+};
+
+}  // namespace lieq
