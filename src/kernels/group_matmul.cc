@@ -1,4 +1,5 @@
-// GroupMatMul: the group format through MatMulDecoded (kernels/matmul_decoded.h). Rows are
+// GroupMatMul: the group format. Decode (n <= kMatMulQ8MaxRows) uses the integer dot kernels
+// (kernels/matmul_q8.h); otherwise rows go through MatMulDecoded (kernels/matmul_decoded.h), are
 // decoded by the SIMD decoders of dequantize_simd.cc (2 and 4 bits, bit-identical) or by
 // DecodeGroupRowTyped below, which unpacks eight codes at a time (eight b-bit codes are exactly
 // b bytes, and every group size is a multiple of 8) with loops the compiler vectorises; then the
@@ -11,7 +12,9 @@
 
 #include "core/half.h"
 #include "kernels/dequantize.h"
+#include "kernels/matmul.h"
 #include "kernels/matmul_decoded.h"
+#include "kernels/matmul_q8.h"
 
 namespace lieq {
 namespace {
@@ -83,6 +86,10 @@ void DecodeGroupRows(const GroupQuantView& w, GroupRowDecodeFn decode, int64_t r
 
 void GroupMatMul(const float* x, int64_t n, const GroupQuantView& w, float* y, ThreadPool& pool) {
   assert(w.group_size % 8 == 0 && w.cols % w.group_size == 0);
+  if (n <= kMatMulQ8MaxRows) {
+    if (const RowDotter dotter = GroupRowDotter(w); dotter.dot)
+      return MatMulQ8(x, n, dotter, y, pool);
+  }
   RowDecoder decoder;
   decoder.rows = w.rows;
   decoder.cols = w.cols;

@@ -8,6 +8,7 @@
 #include "core/half.h"
 #include "kernels/dequantize.h"
 #include "kernels/matmul_decoded.h"
+#include "kernels/matmul_q8.h"
 
 namespace lieq {
 
@@ -50,6 +51,11 @@ void MatMulReference(const float* x, int64_t n, const TensorView& w, float* y) {
 
 void MatMul(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool) {
   if (IsQuantized(w.dtype)) {
+    if (n <= kMatMulQ8MaxRows) {
+      if (const RowDotter dotter = TensorRowDotter(w); dotter.dot) {
+        return MatMulQ8(x, n, dotter, y, pool);
+      }
+    }
     MatMulDecoded(x, n, TensorRowDecoder(w), y, pool);
   } else if (n <= kMatMulGemvMaxRows) {
     MatMulGemv(x, n, w, y, pool);

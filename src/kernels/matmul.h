@@ -23,14 +23,20 @@ namespace lieq {
 // (bench_matmul's crossover table).
 inline constexpr int64_t kMatMulGemvMaxRows = 16;
 
+// Largest n for which packed weights (block types, the group format) go to the integer dot
+// kernels (kernels/matmul_q8.h) instead of being decoded to floats: they unpack every weight once
+// per row of x, which beats decoding once and reusing the floats only for a few rows.
+inline constexpr int64_t kMatMulQ8MaxRows = 8;
+
 // Rows of W per sgemm call in MatMulGemm. A fixed number (not "rows / threads") so that the
 // split, and with it every result, does not depend on the thread count; 256 keeps a widened
 // panel of a 1024-wide layer (1 MiB) in L2 and the panel count of small layers above 2.
 inline constexpr int64_t kMatMulPanelRows = 512;
 
-// Fast path: MatMulGemv for n <= kMatMulGemvMaxRows, MatMulGemm otherwise; W in a GGUF block
-// type (Q8_0, Q4_0, Q4_1, Q2_K ... Q6_K) goes to MatMulDecoded (kernels/matmul_decoded.h), which
-// decodes rows into scratch just before use (the weights stay packed in memory).
+// Fast path: MatMulGemv for n <= kMatMulGemvMaxRows, MatMulGemm otherwise. W in a GGUF block
+// type (Q8_0, Q4_0, Q4_1, Q2_K ... Q6_K) stays packed in memory: for n <= kMatMulQ8MaxRows it
+// goes to the integer dot kernels (MatMulQ8: x quantized to 8 bits per block, as llama.cpp does),
+// else to MatMulDecoded (kernels/matmul_decoded.h), which decodes rows just before use.
 // W may be F32, F16, BF16 or a block type. y must not alias x.
 void MatMul(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool);
 

@@ -13,6 +13,9 @@
 #include "core/rng.h"
 #include "core/thread_pool.h"
 #include "kernels/group_quant.h"
+#include "kernels/matmul.h"
+#include "kernels/q8_bound.h"
+#include "kernels/vec_dot.h"
 
 namespace lieq {
 namespace {
@@ -61,14 +64,23 @@ TEST(GroupMatMulTest, MatchesReference) {
         std::vector<float> want(static_cast<size_t>(n * rows)), got(want.size());
         GroupMatMulReference(x.data(), n, p.view(), want.data());
         GroupMatMul(x.data(), n, p.view(), got.data(), pool);
-        std::vector<float> w(static_cast<size_t>(cols));
+        // Few rows of x take the integer kernels on 8-bit activations (kMatMulQ8MaxRows).
+        const bool q8 = n <= kMatMulQ8MaxRows;
+        Q8Activations acts;
+        if (q8) acts.Quantize(x.data(), n, cols, GroupVecDotLayout(bits));
+        std::vector<float> w(static_cast<size_t>(cols)), q_part(w.size());
         for (int64_t r = 0; r < rows; ++r) {
           DequantizeGroupRow(p.view(), r, w.data());
+          for (int64_t c = 0; c < cols; ++c) {
+            const size_t g = static_cast<size_t>(r * (cols / group_size) + c / group_size);
+            q_part[c] = std::fabs(w[c]) + std::fabs(F16ToF32(p.scales[g]) * F16ToF32(p.zeros[g]));
+          }
           for (int64_t t = 0; t < n; ++t) {
             double abs_sum = 0;
             for (int64_t c = 0; c < cols; ++c) abs_sum += std::fabs(x[t * cols + c] * w[c]);
+            const double rounding = q8 ? Q8RoundingBound(q_part.data(), acts.Row(t), 32) : 0;
             const size_t i = static_cast<size_t>(t * rows + r);
-            ASSERT_NEAR(got[i], want[i], kRelTol * abs_sum + 1e-30)
+            ASSERT_NEAR(got[i], want[i], rounding + kRelTol * abs_sum + 1e-30)
                 << "bits " << bits << " group " << group_size << " n " << n << " row " << r
                 << " token " << t;
           }

@@ -15,7 +15,10 @@
 #include "core/thread_pool.h"
 #include "kernels/dequantize.h"
 #include "kernels/matmul.h"
+#include "kernels/matmul_decoded.h"
+#include "kernels/q8_bound.h"
 #include "kernels/quantize_reference.h"
+#include "kernels/vec_dot.h"
 
 namespace lieq {
 namespace {
@@ -54,16 +57,25 @@ TEST(QuantMatMulTest, MatchesReferenceAndIsThreadCountInvariant) {
       MatMul(x.data(), n, w.view(), a.data(), one);
       MatMul(x.data(), n, w.view(), b.data(), two);
       ASSERT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float)));
+      // Few rows of x take the integer kernels on 8-bit activations (kMatMulQ8MaxRows).
+      const bool q8 = n <= kMatMulQ8MaxRows;
+      Q8Activations acts;
+      if (q8) acts.Quantize(x.data(), n, cols, VecDotLayout(type));
       for (int64_t t = 0; t < n; ++t) {
         for (int64_t r = 0; r < rows; ++r) {
           double abs_sum = 0;
           for (int64_t c = 0; c < cols; ++c)
             abs_sum += std::fabs(x[t * cols + c] * wf[r * cols + c]);
+          const double rounding =
+              q8 ? Q8RoundingBound(wf.data() + r * cols, acts.Row(t), VecDotLayout(type).block) : 0;
           const size_t i = static_cast<size_t>(t * rows + r);
-          ASSERT_NEAR(a[i], want[i], kRelTol * abs_sum + 1e-30) << "row " << r << " token " << t;
+          ASSERT_NEAR(a[i], want[i], rounding + kRelTol * abs_sum + 1e-30)
+              << "row " << r << " token " << t;
         }
       }
-      // The dequantized F32 matrix through the float paths gives the very same bits.
+      // The float path (MatMulDecoded, which MatMul takes for more rows) on the dequantized F32
+      // matrix through the float paths gives the very same bits.
+      if (q8) MatMulDecoded(x.data(), n, TensorRowDecoder(w.view()), a.data(), two);
       const TensorView f32{
           DType::kF32, {rows, cols}, reinterpret_cast<const std::byte*>(wf.data())};
       std::vector<float> c(want.size());

@@ -106,12 +106,20 @@ TEST(QuantizedModelTest, RoundTripsBitExactlyAndComputesTheSame) {
       const auto b = q.model.weights.blocks[l].attn_norm.F32();
       EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin()));
     }
-    // Packed kernels vs the quantizer's dequantized F32 weights: same math, other summation order.
+    // Packed kernels vs the quantizer's dequantized F32 weights. Prefill (more than
+    // kMatMulQ8MaxRows tokens) decodes packed rows to floats: same math, other summation order.
     constexpr double kLogitTolerance = 1e-3;
-    const std::vector<int32_t> tokens = {1, 7, 42, 99, 3, 250};
+    const std::vector<int32_t> tokens = {1, 7, 42, 99, 3, 250, 11, 12, 13, 14, 15, 16};
     const std::vector<float> expected = Logits(q.model, tokens), actual = Logits(*loaded, tokens);
     for (size_t i = 0; i < expected.size(); ++i)
       ASSERT_NEAR(actual[i], expected[i], kLogitTolerance);
+    // Decode (few tokens) runs the integer kernels on 8-bit activations: their rounding (at most
+    // half a step of max|x| / 127 per element) moves these logits (|logit| < 1) by up to ~1e-2.
+    constexpr double kQ8LogitTolerance = 3e-2;
+    const std::vector<int32_t> few = {1, 7, 42};
+    const std::vector<float> expected_few = Logits(q.model, few), actual_few = Logits(*loaded, few);
+    for (size_t i = 0; i < expected_few.size(); ++i)
+      ASSERT_NEAR(actual_few[i], expected_few[i], kQ8LogitTolerance);
     // Writing the loaded model again reproduces the file byte for byte.
     PackedBlocks again(2);
     for (size_t l = 0; l < 2; ++l) {

@@ -1,0 +1,46 @@
+// Integer dot products of one packed weight row with one row of Q8 activations
+// (kernels/q8_activations.h): the decode path of MatMul for GGUF block types and of GroupMatMul
+// for the group format. The packed codes are never expanded to floats: per sub-block the kernel
+// sums code · scale · a in integers, then applies the float super-scales once.
+//
+// Result = Σ_e w_e · x̂_e, where w_e is the weight exactly as DequantizeRow decodes it (up to the
+// rounding of float arithmetic) and x̂_e = d · a_e the quantized activation, except that the
+// formats' offset terms (dmin·m, s·z) use the exact float sums of x. Every SIMD kernel computes
+// the same integer sums as its scalar reference and differs from it only in float summation order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/dtype.h"
+#include "kernels/q8_activations.h"
+
+namespace lieq {
+
+// One row of a GGUF block type: a.cols elements starting at `row`.
+using VecDotFn = float (*)(const std::byte* row, const Q8Row& a);
+
+// The activation layout the dtype's kernels expect; nullptr kernels (below) for dtypes without
+// one (F32, F16, BF16).
+Q8Layout VecDotLayout(DType type);
+VecDotFn VecDotReference(DType type);  // scalar, double accumulation of the float terms
+VecDotFn VecDotSimd(DType type);       // Highway, dispatched at run time
+// The portable kernels (int16 products; Highway only). VecDotSimd returns them except for the K
+// formats on x86, where byte kernels (pmaddubsw) do twice the work per instruction.
+VecDotFn VecDotSimdInt16(DType type);
+
+// One row of the group format (kernels/group_quant.h), group_size a multiple of 32.
+struct GroupRow {
+  const uint8_t* codes = nullptr;    // [PackedRowBytes(bits, cols)]
+  const uint16_t* scales = nullptr;  // [cols / group_size] FP16
+  const uint16_t* zeros = nullptr;   // [cols / group_size] FP16
+  int group_size = 0;
+};
+using GroupVecDotFn = float (*)(const GroupRow& w, const Q8Row& a);
+
+// bits ∈ {2, 3, 4, 8}; nullptr kernels for other widths.
+Q8Layout GroupVecDotLayout(int bits);
+GroupVecDotFn GroupVecDotReference(int bits);
+GroupVecDotFn GroupVecDotSimd(int bits);
+
+}  // namespace lieq
