@@ -42,5 +42,7 @@ using GroupVecDotFn = float (*)(const GroupRow& w, const Q8Row& a);
 Q8Layout GroupVecDotLayout(int bits);
 GroupVecDotFn GroupVecDotReference(int bits);
 GroupVecDotFn GroupVecDotSimd(int bits);
+// The portable int16 kernels (GroupVecDotSimd prefers byte kernels for 2 and 4 bits on x86).
+GroupVecDotFn GroupVecDotSimdInt16(int bits);
 
 }  // namespace lieq

@@ -152,8 +152,9 @@ TEST_P(VecDotTest, GroupFormatMatchesReferenceAndExactDot) {
       const double want = GroupVecDotReference(bits)(row, a);
       EXPECT_NEAR(want, b.exact, kRoundingSlack * rounding + kSumOrderTol * b.abs)
           << bits << " bits, group " << group;
-      if (const GroupVecDotFn simd = GroupVecDotSimd(bits)) {
-        EXPECT_NEAR(simd(row, a), want, kSumOrderTol * (b.abs + rounding) + 1e-30)
+      for (const GroupVecDotFn fn : {GroupVecDotSimd(bits), GroupVecDotSimdInt16(bits)}) {
+        if (fn == nullptr) continue;
+        EXPECT_NEAR(fn(row, a), want, kSumOrderTol * (b.abs + rounding) + 1e-30)
             << bits << " bits, group " << group;
       }
     }
