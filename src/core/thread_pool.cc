@@ -5,6 +5,22 @@
 namespace lieq {
 namespace {
 
+constexpr int kSpinIterations = 64;
+
+// Gives the core to any other runnable thread (a no-op syscall when there is none), so that
+// spinning never starves work on a shared, oversubscribed host.
+void CpuRelax() { std::this_thread::yield(); }
+
+// Spins until pred() holds or the budget runs out; returns pred().
+template <class Pred>
+bool SpinUntil(const Pred& pred) {
+  for (int i = 0; i < kSpinIterations; ++i) {
+    if (pred()) return true;
+    CpuRelax();
+  }
+  return pred();
+}
+
 void SliceBounds(int64_t n, int parts, int index, int64_t* begin, int64_t* end) {
   const int64_t base = n / parts;
   const int64_t rem = n % parts;
@@ -21,7 +37,7 @@ ThreadPool::ThreadPool(int num_threads) : num_threads_(std::max(1, num_threads))
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true);
   }
   start_cv_.notify_all();
   for (std::thread& t : workers_) t.join();
@@ -34,41 +50,45 @@ void ThreadPool::ParallelRanges(int64_t n,
     fn(0, 0, n);
     return;
   }
+  task_ = &fn;
+  task_n_ = n;
+  pending_.store(num_threads_ - 1, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    task_ = &fn;
-    task_n_ = n;
-    pending_ = num_threads_ - 1;
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
   start_cv_.notify_all();
   int64_t b, e;
   SliceBounds(n, num_threads_, 0, &b, &e);
   if (b < e) fn(0, b, e);
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_cv_.wait(lock, [this] { return pending_ == 0; });
+  const auto done = [this] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (!SpinUntil(done)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_cv_.wait(lock, done);
+  }
   task_ = nullptr;
 }
 
 void ThreadPool::WorkerLoop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int, int64_t, int64_t)>* task;
-    int64_t n;
-    {
+    const auto started = [&] {
+      return stop_.load(std::memory_order_acquire) ||
+             generation_.load(std::memory_order_acquire) != seen;
+    };
+    if (!SpinUntil(started)) {
       std::unique_lock<std::mutex> lock(mutex_);
-      start_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      task = task_;
-      n = task_n_;
+      start_cv_.wait(lock, started);
     }
+    if (stop_.load()) return;
+    seen = generation_.load(std::memory_order_acquire);
     int64_t b, e;
-    SliceBounds(n, num_threads_, index, &b, &e);
-    if (b < e) (*task)(index, b, e);
-    {
+    SliceBounds(task_n_, num_threads_, index, &b, &e);
+    if (b < e) (*task_)(index, b, e);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // Under the mutex, so a caller between its predicate check and its wait cannot miss it.
       std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) done_cv_.notify_one();
+      done_cv_.notify_one();
     }
   }
 }
