@@ -2,11 +2,16 @@
 # lieq vs llama.cpp on the same GGUF files of the random Qwen3-0.6B-shaped model: prefill (pp)
 # and decode (tg) tokens/s, interleaved run by run, with the ratio lieq / llama.cpp and, for
 # decode, the fraction of the memory-bandwidth bound (weight bytes per token / streaming GB/s).
+# Also lieq alone on the project's own quantized folders (2-bit, 4-bit, LieQ-mixed), which
+# llama.cpp cannot read, and both engines on lieq's own mixed GGUF export.
 #
 #   OPENBLAS_CORETYPE=SkylakeX bench/run_vs_llamacpp.sh [options]
 #     --build DIR    lieq build folder (default build-perf; needs targets lieq, bench_engine)
 #     --work DIR     where models are made (default .cache/bench; reused when present)
-#     --models LIST  comma list of f32, bf16, q2_k, q3_k_m, q4_k_m (default: all)
+#     --models LIST  comma list of f32, bf16, q2_k, q3_k_m, q4_k_m (llama-quantize's files),
+#                    lieq_gguf_mix (lieq quantize --format gguf, blocks 0 and 27 at 4 bits, RTN),
+#                    lieq2, lieq4, lieq_mix (the project's folder format, RTN, group 128;
+#                    lieq only) (default: all)
 #     --pp N --tg N  prompt / generated tokens (default 512 / 128)
 #     --reps N       interleaved repetitions per engine (default 2)
 #     --threads N    (default 2)
@@ -17,7 +22,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 build="build-perf"
 work="$repo/.cache/bench"
-models="f32,bf16,q2_k,q3_k_m,q4_k_m"
+models="f32,bf16,q2_k,q3_k_m,q4_k_m,lieq_gguf_mix,lieq2,lieq4,lieq_mix"
 pp=512
 tg=128
 reps=2
@@ -49,6 +54,9 @@ mkdir -p "$work"
 hf="$work/qwen3-0.6b-random-bf16"
 [ -f "$hf/model.safetensors" ] || { log "make-random"; "$lieq" make-random --like qwen3-0.6b --dtype bf16 -o "$hf" --force; }
 gguf() { echo "$work/qwen3-0.6b-random-$1.gguf"; }
+folder() { echo "$work/qwen3-0.6b-random-$1"; }
+# LieQ's headline shape on 28 blocks: two blocks (first and last) at 4 bits, the rest at 2.
+mix=(--budget 2.15 --rank-by first-last --method rtn)
 [ -f "$(gguf bf16)" ] || "$lieq" convert "$hf" -o "$(gguf bf16)" --force
 [ -f "$(gguf f32)" ] || "$lieq" convert "$hf" --type f32 -o "$(gguf f32)" --force
 IFS=, read -ra list <<<"$models"
@@ -58,6 +66,14 @@ for m in "${list[@]}"; do
     q2_k | q3_k_m | q4_k_m)
       [ -f "$(gguf "$m")" ] || "$peer_bin/llama-quantize" "$(gguf f32)" "$(gguf "$m")" \
         "${m^^}" 2 >"$work/quantize-$m.log" 2>&1 ;;
+    lieq_gguf_mix)
+      [ -f "$(gguf "$m")" ] || "$lieq" quantize "$hf" "${mix[@]}" --format gguf -o "$(gguf "$m")" ;;
+    lieq2 | lieq4)
+      [ -f "$(folder "$m")/model.safetensors" ] ||
+        "$lieq" quantize "$hf" --uniform "${m#lieq}" --method rtn -o "$(folder "$m")" --force ;;
+    lieq_mix)
+      [ -f "$(folder "$m")/model.safetensors" ] ||
+        "$lieq" quantize "$hf" "${mix[@]}" -o "$(folder "$m")" --force ;;
     *) echo "unknown model $m" >&2; exit 2 ;;
   esac
 done
@@ -71,8 +87,10 @@ for ((r = 1; r <= reps; r++)); do
   log "round $r/$reps: stream $stream GB/s"
   for m in "${list[@]}"; do
     f="$(gguf "$m")"
+    [[ "$m" == lieq[0-9]* || "$m" == lieq_mix ]] && f="$(folder "$m")"
     "$bench" "$f" --pp "$pp" --tg "$tg" --reps 1 --threads "$threads" |
       awk -v m="$m" '/^RESULT/ {print "lieq", m, $3, $4, $7}' | tee -a "$results" >&2
+    [ -d "$f" ] && continue  # the project's folder format: lieq only
     "$peer_bin/llama-bench" -m "$f" -p "$pp" -n "$tg" -t "$threads" -r 1 -o csv 2>/dev/null |
       /usr/bin/python3 -c '
 import csv, sys
@@ -109,5 +127,9 @@ for m, t in order:
         extra = f"{bound:.1f} | {100 * a / bound:.0f}% | {100 * b / bound:.0f}% |"
     else:
         extra = " | | |"
-    print(f"| {m} | {t} | {a:.2f} | {b:.2f} | {a / b:.2f} | {extra}")
+    ratio = f"{a / b:.2f}" if b == b else "–"
+    other = f"{b:.2f}" if b == b else "–"
+    if t.startswith("tg") and m in wbytes and b != b:
+        extra = extra.rsplit("|", 2)[0] + "| – |"
+    print(f"| {m} | {t} | {a:.2f} | {other} | {ratio} | {extra}")
 EOF
