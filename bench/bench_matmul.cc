@@ -4,7 +4,8 @@
 //   OPENBLAS_CORETYPE=SkylakeX bench_matmul [rounds [sections]]
 //
 // rounds: measurements per case (default 5); sections: any of d (decode), c (GEMV/GEMM
-// crossover), p (prefill), default "dcp"; the streaming read is always measured.
+// crossover), p (prefill), q (packed weights: integer dot kernels vs decoding rows to floats),
+// default "dcpq"; the streaming read is always measured.
 // (Debian's OpenBLAS 0.3.21 needs OPENBLAS_CORETYPE=SkylakeX to use its AVX-512 kernels on
 // recent CPUs.) The host may be shared, so every decode measurement is paired with a streaming
 // read of a 1 GiB buffer taken just before it, and the table reports the median over rounds of
@@ -28,7 +29,12 @@
 #include "core/tensor.h"
 #include "core/thread_pool.h"
 #include "hwy/highway.h"
+#include "kernels/dequantize.h"
+#include "kernels/group_matmul.h"
+#include "kernels/group_quant.h"
 #include "kernels/matmul.h"
+#include "kernels/matmul_decoded.h"
+#include "kernels/matmul_q8.h"
 
 namespace lieq {
 namespace {
@@ -169,6 +175,114 @@ void BenchDecode(int rounds, StreamRead& stream) {
   }
 }
 
+// Random bytes: kernel speed does not depend on the values.
+OwnedTensor RandomBytes(DType dtype, int64_t out, int64_t in, uint32_t seed) {
+  OwnedTensor t = OwnedTensor::Zeros(dtype, {out, in});
+  for (size_t i = 0; i < t.buffer.size(); ++i) {
+    seed = seed * 1664525u + 1013904223u;
+    t.buffer.data()[i] = static_cast<std::byte>(seed >> 24);
+  }
+  return t;
+}
+
+// Decode (n = 1) on packed weights, 2 threads, W cycled: the integer dot kernels on 8-bit
+// activations (MatMulQ8, what MatMul runs) against decoding rows to floats and the F32 GEMV
+// (MatMulDecoded, the path before the integer kernels), timed alternately round by round. GB/s
+// of packed W read, and the fraction of the streaming read measured just before.
+void BenchPacked(int rounds, StreamRead& stream) {
+  std::printf(
+      "\n## Packed decode (n = 1, 2 threads): GB/s of packed W; int8 = integer dot kernels, "
+      "float = rows decoded to F32 + GEMV; %% of stream\n");
+  std::printf("%-8s %-8s | %7s %5s | %7s %5s | %6s\n", "layer", "format", "int8", "%", "float", "%",
+              "ratio");
+  ThreadPool pool(2);
+  const Layer layers[] = {kLayers[2], kLayers[4]};  // gate/up and lm_head
+  struct Format {
+    const char* name;
+    DType dtype;  // GGUF block type, or kF32 for the group format
+    int bits;     // group format
+  };
+  constexpr Format kFormats[] = {{"q2_K", DType::kQ2_K, 0}, {"q3_K", DType::kQ3_K, 0},
+                                 {"q4_K", DType::kQ4_K, 0}, {"q6_K", DType::kQ6_K, 0},
+                                 {"q8_0", DType::kQ8_0, 0}, {"group2", DType::kF32, 2},
+                                 {"group4", DType::kF32, 4}};
+  for (const Layer& layer : layers) {
+    for (const Format& f : kFormats) {
+      const bool group = f.bits != 0;
+      constexpr int kGroup = 128;
+      const int64_t groups = layer.in / kGroup;
+      const int64_t row_bytes =
+          group ? PackedRowBytes(f.bits, layer.in) + 4 * groups : RowBytes(f.dtype, layer.in);
+      const int64_t bytes = row_bytes * layer.out;
+      const int copies = CopiesForColdCache(bytes);
+      std::vector<OwnedTensor> ws;
+      std::vector<GroupQuantView> views;
+      for (int c = 0; c < copies; ++c) {
+        if (group) {
+          // codes, then FP16 scales and zeros (small normal values) in one buffer.
+          const int64_t code_bytes = PackedRowBytes(f.bits, layer.in) * layer.out;
+          ws.push_back(RandomBytes(DType::kF32, 1, (bytes + 3) / 4, 7u + static_cast<uint32_t>(c)));
+          auto* base = reinterpret_cast<uint8_t*>(ws.back().buffer.data());
+          auto* halves = reinterpret_cast<uint16_t*>(base + code_bytes);
+          for (int64_t i = 0; i < 2 * groups * layer.out; ++i) halves[i] = 0x2000;
+          views.push_back(
+              {f.bits, kGroup, layer.out, layer.in, base, halves, halves + groups * layer.out});
+        } else {
+          ws.push_back(RandomBytes(f.dtype, layer.out, layer.in, 7u + static_cast<uint32_t>(c)));
+        }
+      }
+      std::vector<float> x(static_cast<size_t>(layer.in), 0.01f), y(static_cast<size_t>(layer.out));
+      const auto run_int8 = [&](int c) {
+        if (group) {
+          MatMulQ8(x.data(), 1, GroupRowDotter(views[static_cast<size_t>(c)]), y.data(), pool);
+        } else {
+          MatMulQ8(x.data(), 1, TensorRowDotter(ws[static_cast<size_t>(c)].view()), y.data(), pool);
+        }
+      };
+      const auto run_float = [&](int c) {
+        if (group) {
+          // What GroupMatMul runs for more rows: the SIMD row decoder, then the F32 GEMV.
+          const GroupQuantView& w = views[static_cast<size_t>(c)];
+          RowDecoder d;
+          d.rows = w.rows;
+          d.cols = w.cols;
+          const GroupRowDecodeFn fast = SimdGroupRowDecoder(w.bits);
+          d.decode = [&w, fast](int64_t r0, int64_t count, float* out) {
+            const int64_t rb = PackedRowBytes(w.bits, w.cols), g = w.groups_per_row();
+            for (int64_t r = r0; r < r0 + count; ++r) {
+              fast(w.codes + r * rb, w.scales + r * g, w.zeros + r * g, w.cols, w.group_size,
+                   out + (r - r0) * w.cols);
+            }
+          };
+          MatMulDecoded(x.data(), 1, d, y.data(), pool);
+        } else {
+          MatMulDecoded(x.data(), 1, TensorRowDecoder(ws[static_cast<size_t>(c)].view()), y.data(),
+                        pool);
+        }
+      };
+      run_int8(0);
+      run_float(0);
+      std::vector<double> a, b, sa, sb, ratio;
+      for (int r = 0; r < rounds; ++r) {
+        const double st = stream.GBps(pool);
+        const double ti = Seconds([&] {
+          for (int c = 0; c < copies; ++c) run_int8(c);
+        });
+        const double tf = Seconds([&] {
+          for (int c = 0; c < copies; ++c) run_float(c);
+        });
+        a.push_back(static_cast<double>(bytes) * copies / ti / 1e9);
+        b.push_back(static_cast<double>(bytes) * copies / tf / 1e9);
+        sa.push_back(a.back() / st);
+        sb.push_back(b.back() / st);
+        ratio.push_back(tf / ti);
+      }
+      std::printf("%-8s %-8s | %7.1f %4.0f%% | %7.1f %4.0f%% | %5.2fx\n", layer.name, f.name,
+                  Median(a), 100 * Median(sa), Median(b), 100 * Median(sb), Median(ratio));
+    }
+  }
+}
+
 // Both paths at the sizes around kMatMulGemvMaxRows, to place the crossover; the two are timed
 // alternately, round by round.
 void BenchCrossover(int rounds) {
@@ -260,9 +374,9 @@ void BenchPrefill(int rounds) {
 
 int Main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 5;
-  const std::string sections = argc > 2 ? argv[2] : "dcp";
-  if (rounds < 1 || sections.find_first_not_of("dcp") != std::string::npos) {
-    std::fprintf(stderr, "usage: bench_matmul [rounds >= 1 [sections: any of d, c, p]]\n");
+  const std::string sections = argc > 2 ? argv[2] : "dcpq";
+  if (rounds < 1 || sections.find_first_not_of("dcpq") != std::string::npos) {
+    std::fprintf(stderr, "usage: bench_matmul [rounds >= 1 [sections: any of d, c, p, q]]\n");
     return 2;
   }
   const char* core = std::getenv("OPENBLAS_CORETYPE");
@@ -279,6 +393,7 @@ int Main(int argc, char** argv) {
   if (sections.find('d') != std::string::npos) BenchDecode(rounds, stream);
   if (sections.find('c') != std::string::npos) BenchCrossover(rounds);
   if (sections.find('p') != std::string::npos) BenchPrefill(rounds);
+  if (sections.find('q') != std::string::npos) BenchPacked(rounds, stream);
   return 0;
 }
 

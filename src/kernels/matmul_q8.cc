@@ -22,12 +22,18 @@ RowDotter TensorRowDotter(const TensorView& w) {
   d.rows = w.rows();
   d.cols = w.cols();
   d.layout = VecDotLayout(w.dtype);
-  VecDotFn fn = VecDotSimd(w.dtype);
-  if (fn == nullptr) fn = VecDotReference(w.dtype);
-  if (fn == nullptr || d.cols % d.layout.block != 0) return d;
-  d.dot = [&w, fn](int64_t r0, int64_t r1, const Q8Row& a, float* y) {
-    for (int64_t r = r0; r < r1; ++r) y[r] = fn(w.Row(r), a);
-  };
+  const VecDotFn reference = VecDotReference(w.dtype);
+  if (reference == nullptr || d.cols % d.layout.block != 0) return d;
+  const int64_t row_bytes = RowBytes(w.dtype, d.cols);
+  if (const VecDotRowsFn rows = VecDotRowsSimd(w.dtype)) {
+    d.dot = [&w, rows, row_bytes](int64_t r0, int64_t r1, const Q8Row& a, float* y) {
+      rows(w.Row(r0), row_bytes, r1 - r0, a, y + r0);
+    };
+  } else {  // targets without SIMD kernels
+    d.dot = [&w, reference](int64_t r0, int64_t r1, const Q8Row& a, float* y) {
+      for (int64_t r = r0; r < r1; ++r) y[r] = reference(w.Row(r), a);
+    };
+  }
   return d;
 }
 
@@ -36,17 +42,20 @@ RowDotter GroupRowDotter(const GroupQuantView& w) {
   d.rows = w.rows;
   d.cols = w.cols;
   d.layout = GroupVecDotLayout(w.bits);
-  GroupVecDotFn fn = GroupVecDotSimd(w.bits);
-  if (fn == nullptr) fn = GroupVecDotReference(w.bits);
-  if (fn == nullptr || w.group_size % 32 != 0 || w.cols % w.group_size != 0) return d;
-  d.dot = [&w, fn](int64_t r0, int64_t r1, const Q8Row& a, float* y) {
-    const int64_t row_bytes = PackedRowBytes(w.bits, w.cols), groups = w.groups_per_row();
-    for (int64_t r = r0; r < r1; ++r) {
-      const GroupRow row{w.codes + r * row_bytes, w.scales + r * groups, w.zeros + r * groups,
-                         w.group_size};
-      y[r] = fn(row, a);
-    }
-  };
+  const GroupVecDotFn reference = GroupVecDotReference(w.bits);
+  if (reference == nullptr || w.group_size % 32 != 0 || w.cols % w.group_size != 0) return d;
+  if (const GroupVecDotRowsFn rows = GroupVecDotRowsSimd(w.bits)) {
+    d.dot = [&w, rows](int64_t r0, int64_t r1, const Q8Row& a, float* y) { rows(w, r0, r1, a, y); };
+  } else {
+    d.dot = [&w, reference](int64_t r0, int64_t r1, const Q8Row& a, float* y) {
+      const int64_t row_bytes = PackedRowBytes(w.bits, w.cols), groups = w.groups_per_row();
+      for (int64_t r = r0; r < r1; ++r) {
+        y[r] = reference(
+            {w.codes + r * row_bytes, w.scales + r * groups, w.zeros + r * groups, w.group_size},
+            a);
+      }
+    };
+  }
   return d;
 }
 

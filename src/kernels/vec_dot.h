@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "core/dtype.h"
+#include "kernels/group_quant.h"
 #include "kernels/q8_activations.h"
 
 namespace lieq {
@@ -29,6 +30,12 @@ VecDotFn VecDotSimd(DType type);       // Highway, dispatched at run time
 // formats on x86, where byte kernels (pmaddubsw) do twice the work per instruction.
 VecDotFn VecDotSimdInt16(DType type);
 
+// VecDotSimd's kernel over rows [0, count) of packed rows `row_bytes` apart: y[r] = row r · a.
+// The kernel is inlined into the row loop, so its set-up is hoisted and rows overlap.
+using VecDotRowsFn = void (*)(const std::byte* rows, int64_t row_bytes, int64_t count,
+                              const Q8Row& a, float* y);
+VecDotRowsFn VecDotRowsSimd(DType type);
+
 // One row of the group format (kernels/group_quant.h), group_size a multiple of 32.
 struct GroupRow {
   const uint8_t* codes = nullptr;    // [PackedRowBytes(bits, cols)]
@@ -44,5 +51,9 @@ GroupVecDotFn GroupVecDotReference(int bits);
 GroupVecDotFn GroupVecDotSimd(int bits);
 // The portable int16 kernels (GroupVecDotSimd prefers byte kernels for 2 and 4 bits on x86).
 GroupVecDotFn GroupVecDotSimdInt16(int bits);
+// GroupVecDotSimd's kernel over rows [r0, r1) of w: y[r] = row r · a.
+using GroupVecDotRowsFn = void (*)(const GroupQuantView& w, int64_t r0, int64_t r1, const Q8Row& a,
+                                   float* y);
+GroupVecDotRowsFn GroupVecDotRowsSimd(int bits);
 
 }  // namespace lieq

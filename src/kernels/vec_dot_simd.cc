@@ -683,97 +683,114 @@ float GroupDotBytes(const GroupRow& w, const Q8Row& a) {
 #endif  // HWY_TARGET <= HWY_AVX2
 #endif  // HWY_ARCH_X86
 
-VecDotFn VecDotImpl(uint32_t dtype) {
-  switch (static_cast<DType>(dtype)) {
+// Row loops around the kernels. The kernel is a template argument, so the compiler inlines it
+// and hoists its per-row set-up (constant vectors, table loads) out of the loop, and the next
+// row's loads overlap the previous row's reductions.
+template <VecDotFn kDot>
+void DotRows(const std::byte* rows, int64_t row_bytes, int64_t count, const Q8Row& a, float* y) {
+  for (int64_t r = 0; r < count; ++r) y[r] = kDot(rows + r * row_bytes, a);
+}
+
+template <GroupVecDotFn kDot>
+void GroupDotRows(const GroupQuantView& w, int64_t r0, int64_t r1, const Q8Row& a, float* y) {
+  const int64_t row_bytes = PackedRowBytes(w.bits, w.cols), groups = w.groups_per_row();
+  for (int64_t r = r0; r < r1; ++r) {
+    y[r] = kDot(
+        {w.codes + r * row_bytes, w.scales + r * groups, w.zeros + r * groups, w.group_size}, a);
+  }
+}
+
+struct BlockKernels {
+  VecDotFn dot = nullptr;
+  VecDotRowsFn rows = nullptr;
+};
+template <VecDotFn kDot>
+BlockKernels Block() {
+  return {kDot, &DotRows<kDot>};
+}
+
+struct GroupKernels {
+  GroupVecDotFn dot = nullptr;
+  GroupVecDotRowsFn rows = nullptr;
+};
+template <GroupVecDotFn kDot>
+GroupKernels Group() {
+  return {kDot, &GroupDotRows<kDot>};
+}
+
+// The kernels of a block type: the x86 byte kernels where there are some, unless `int16` asks for
+// the portable ones (which tests run on x86 too).
+BlockKernels BlockKernelsFor(DType type, bool int16) {
+  switch (type) {
 #if HWY_ARCH_X86
     case DType::kQ2_K:
-      return &DotQ2KBytes;
+      return int16 ? Block<&DotQ2K>() : Block<&DotQ2KBytes>();
     case DType::kQ3_K:
-      return &DotQ3KBytes;
+      return int16 ? Block<&DotQ3K>() : Block<&DotQ3KBytes>();
     case DType::kQ4_K:
-      return &DotQ4KBytes;
+      return int16 ? Block<&DotQ45K<false>>() : Block<&DotQ4KBytes>();
     case DType::kQ6_K:
-      return &DotQ6KBytes;
+      return int16 ? Block<&DotQ6K>() : Block<&DotQ6KBytes>();
 #else
     case DType::kQ2_K:
-      return &DotQ2K;
+      return Block<&DotQ2K>();
     case DType::kQ3_K:
-      return &DotQ3K;
+      return Block<&DotQ3K>();
     case DType::kQ4_K:
-      return &DotQ45K<false>;
+      return Block<&DotQ45K<false>>();
     case DType::kQ6_K:
-      return &DotQ6K;
+      return Block<&DotQ6K>();
 #endif
     case DType::kQ5_K:
-      return &DotQ45K<true>;
+      return Block<&DotQ45K<true>>();
     case DType::kQ8_0:
-      return &DotQ8_0;
+      return Block<&DotQ8_0>();
     case DType::kQ4_0:
-      return &DotQ4Legacy<false>;
+      return Block<&DotQ4Legacy<false>>();
     case DType::kQ4_1:
-      return &DotQ4Legacy<true>;
+      return Block<&DotQ4Legacy<true>>();
     default:
-      return nullptr;
+      return {};
   }
 }
 
-// The portable int16 kernels of every block type, whatever the target (tests run them on x86
-// too, where VecDotImpl prefers the byte kernels).
-VecDotFn VecDotInt16Impl(uint32_t dtype) {
-  switch (static_cast<DType>(dtype)) {
-    case DType::kQ2_K:
-      return &DotQ2K;
-    case DType::kQ3_K:
-      return &DotQ3K;
-    case DType::kQ4_K:
-      return &DotQ45K<false>;
-    case DType::kQ6_K:
-      return &DotQ6K;
-    default:
-      return VecDotImpl(dtype);
-  }
-}
-
-GroupVecDotFn GroupVecDotImpl(int bits) {
+GroupKernels GroupKernelsFor(int bits, bool int16) {
   switch (bits) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
     case 2:
-      return &GroupDotBytes<2>;
+      return int16 ? Group<&GroupDot<2>>() : Group<&GroupDotBytes<2>>();
     case 4:
-      return &GroupDotBytes<4>;
+      return int16 ? Group<&GroupDot<4>>() : Group<&GroupDotBytes<4>>();
 #else
     case 2:
-      return &GroupDot<2>;
+      return Group<&GroupDot<2>>();
     case 4:
-      return &GroupDot<4>;
+      return Group<&GroupDot<4>>();
 #endif
     case 3:
-      return &GroupDot<3>;
+      return Group<&GroupDot<3>>();
     case 8:
-      return &GroupDot<8>;
+      return Group<&GroupDot<8>>();
     default:
-      return nullptr;
+      return {};
   }
 }
 
-// The portable int16 group kernels, whatever the target (for tests, as VecDotInt16Impl).
-GroupVecDotFn GroupVecDotInt16Impl(int bits) {
-  switch (bits) {
-    case 2:
-      return &GroupDot<2>;
-    case 4:
-      return &GroupDot<4>;
-    default:
-      return GroupVecDotImpl(bits);
-  }
+VecDotFn VecDotImpl(uint32_t type, bool int16) {
+  return BlockKernelsFor(static_cast<DType>(type), int16).dot;
 }
+VecDotRowsFn VecDotRowsImpl(uint32_t type) {
+  return BlockKernelsFor(static_cast<DType>(type), false).rows;
+}
+GroupVecDotFn GroupVecDotImpl(int bits, bool int16) { return GroupKernelsFor(bits, int16).dot; }
+GroupVecDotRowsFn GroupVecDotRowsImpl(int bits) { return GroupKernelsFor(bits, false).rows; }
 
 #else  // HWY_SCALAR: one lane is no SIMD; callers use the references.
 
-VecDotFn VecDotImpl(uint32_t) { return nullptr; }
-VecDotFn VecDotInt16Impl(uint32_t) { return nullptr; }
-GroupVecDotFn GroupVecDotInt16Impl(int) { return nullptr; }
-GroupVecDotFn GroupVecDotImpl(int) { return nullptr; }
+VecDotFn VecDotImpl(uint32_t, bool) { return nullptr; }
+VecDotRowsFn VecDotRowsImpl(uint32_t) { return nullptr; }
+GroupVecDotFn GroupVecDotImpl(int, bool) { return nullptr; }
+GroupVecDotRowsFn GroupVecDotRowsImpl(int) { return nullptr; }
 
 #endif
 
@@ -786,22 +803,32 @@ HWY_AFTER_NAMESPACE();
 namespace lieq {
 
 HWY_EXPORT(VecDotImpl);
-HWY_EXPORT(VecDotInt16Impl);
+HWY_EXPORT(VecDotRowsImpl);
 HWY_EXPORT(GroupVecDotImpl);
-HWY_EXPORT(GroupVecDotInt16Impl);
+HWY_EXPORT(GroupVecDotRowsImpl);
 
 VecDotFn VecDotSimd(DType type) {
-  return HWY_DYNAMIC_DISPATCH(VecDotImpl)(static_cast<uint32_t>(type));
+  return HWY_DYNAMIC_DISPATCH(VecDotImpl)(static_cast<uint32_t>(type), false);
 }
 
 VecDotFn VecDotSimdInt16(DType type) {
-  return HWY_DYNAMIC_DISPATCH(VecDotInt16Impl)(static_cast<uint32_t>(type));
+  return HWY_DYNAMIC_DISPATCH(VecDotImpl)(static_cast<uint32_t>(type), true);
 }
 
-GroupVecDotFn GroupVecDotSimd(int bits) { return HWY_DYNAMIC_DISPATCH(GroupVecDotImpl)(bits); }
+VecDotRowsFn VecDotRowsSimd(DType type) {
+  return HWY_DYNAMIC_DISPATCH(VecDotRowsImpl)(static_cast<uint32_t>(type));
+}
+
+GroupVecDotFn GroupVecDotSimd(int bits) {
+  return HWY_DYNAMIC_DISPATCH(GroupVecDotImpl)(bits, false);
+}
 
 GroupVecDotFn GroupVecDotSimdInt16(int bits) {
-  return HWY_DYNAMIC_DISPATCH(GroupVecDotInt16Impl)(bits);
+  return HWY_DYNAMIC_DISPATCH(GroupVecDotImpl)(bits, true);
+}
+
+GroupVecDotRowsFn GroupVecDotRowsSimd(int bits) {
+  return HWY_DYNAMIC_DISPATCH(GroupVecDotRowsImpl)(bits);
 }
 
 }  // namespace lieq
