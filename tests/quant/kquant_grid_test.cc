@@ -182,7 +182,8 @@ TEST(KQuantGptq, BeatsRtnInTheSameGridAndDecodesBitExactly) {
   // (measured 6.3x for Q2_K to 15.7x for Q8_0).
   constexpr double kMinGain = 3.0;
   for (DType type :
-       {DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ6_K, DType::kQ4_0, DType::kQ8_0}) {
+       {DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ6_K, DType::kQ4_0, DType::kQ8_0,
+        DType::kQ4_1, DType::kQ5_K}) {
     SCOPED_TRACE(std::string(Name(type)));
     const KQuantGrid grid = KQuantGrid::Create(type).value();
     GptqOptions options;
