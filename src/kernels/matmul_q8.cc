@@ -9,9 +9,10 @@ void MatMulQ8(const float* x, int64_t n, const RowDotter& w, float* y, ThreadPoo
   if (n <= 0 || w.rows <= 0) return;
   Q8Activations acts;
   acts.Quantize(x, n, w.cols, w.layout);
-  // 64 rows of a 1024-wide Q2_K matrix are ~21 KiB: a chunk's bytes stay in L1/L2 while every
-  // row of x passes over them.
-  constexpr int64_t kChunkRows = 64;
+  // Chunks of 256 rows (86 KiB of a 1024-wide Q2_K matrix): long enough sequential runs for the
+  // hardware prefetcher (64-row chunks decoded 13% slower on the 0.6B model), still 4+ chunks
+  // for the smallest layers so both threads stay busy.
+  constexpr int64_t kChunkRows = 256;
   ParallelChunks(pool, w.rows, kChunkRows, [&](int, int64_t b, int64_t e) {
     for (int64_t t = 0; t < n; ++t) w.dot(b, e, acts.Row(t), y + t * w.rows);
   });

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "core/dtype.h"
 #include "kernels/group_quant.h"
@@ -26,9 +27,10 @@ using VecDotFn = float (*)(const std::byte* row, const Q8Row& a);
 Q8Layout VecDotLayout(DType type);
 VecDotFn VecDotReference(DType type);  // scalar, double accumulation of the float terms
 VecDotFn VecDotSimd(DType type);       // Highway, dispatched at run time
-// The portable kernels (int16 products; Highway only). VecDotSimd returns them except for the K
-// formats on x86, where byte kernels (pmaddubsw) do twice the work per instruction.
-VecDotFn VecDotSimdInt16(DType type);
+// Every SIMD kernel of `type` compiled for the running target, VecDotSimd's first: the portable
+// int16 kernels (Highway only) and, on x86, byte kernels (pmaddubsw; AVX512-VNNI for Q2_K) for
+// the K formats. Tests check each against the reference.
+std::vector<VecDotFn> VecDotSimdKernels(DType type);
 
 // VecDotSimd's kernel over rows [0, count) of packed rows `row_bytes` apart: y[r] = row r · a.
 // The kernel is inlined into the row loop, so its set-up is hoisted and rows overlap.
@@ -49,8 +51,8 @@ using GroupVecDotFn = float (*)(const GroupRow& w, const Q8Row& a);
 Q8Layout GroupVecDotLayout(int bits);
 GroupVecDotFn GroupVecDotReference(int bits);
 GroupVecDotFn GroupVecDotSimd(int bits);
-// The portable int16 kernels (GroupVecDotSimd prefers byte kernels for 2 and 4 bits on x86).
-GroupVecDotFn GroupVecDotSimdInt16(int bits);
+// Every SIMD group kernel for `bits` on the running target (x86: byte and int16 kernels).
+std::vector<GroupVecDotFn> GroupVecDotSimdKernels(int bits);
 // GroupVecDotSimd's kernel over rows [r0, r1) of w: y[r] = row r · a.
 using GroupVecDotRowsFn = void (*)(const GroupQuantView& w, int64_t r0, int64_t r1, const Q8Row& a,
                                    float* y);

@@ -13,10 +13,12 @@
 #define HWY_DISABLED_TARGETS (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128 | HWY_RVV)
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/vec_dot_simd.cc"
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "core/half.h"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -127,7 +129,7 @@ hn::Vec<DM> AddMins(DM dm, const uint8_t* bytes, const float* sums, float scale,
 using DM16 = hn::CappedTag<float, 16>;  // the 16 mins of Q2_K
 using DM8 = hn::CappedTag<float, 8>;    // the 8 mins of Q4_K / Q5_K
 
-float DotQ2K(const std::byte* row, const Q8Row& a) {
+HWY_INLINE float DotQ2K(const std::byte* row, const Q8Row& a) {
   const D16 d16;
   const DF df;
   const DBytes db;
@@ -155,7 +157,7 @@ float DotQ2K(const std::byte* row, const Q8Row& a) {
                       hn::Set(df, F16ToF32(ReadU16(p + 80)) * a.scale[i]), facc);
     macc = AddMins<16, 4>(DM16(), scales, a.sum16 + i * 16, F16ToF32(ReadU16(p + 82)), macc);
   }
-  return Finish(facc, hn::GetLane(hn::SumOfLanes(DM16(), macc)));
+  return Finish(hn::Sub(facc, macc), 0);  // DM16 and DF have the same lanes
 }
 
 // The 16 six-bit scales of Q3_K (before subtracting 32), as bytes, from its 12 packed bytes.
@@ -170,7 +172,7 @@ void UnpackScalesQ3K(const uint8_t* packed, uint8_t* out) {
   std::memcpy(out, words, 16);
 }
 
-float DotQ3K(const std::byte* row, const Q8Row& a) {
+HWY_INLINE float DotQ3K(const std::byte* row, const Q8Row& a) {
   const D16 d16;
   const DF df;
   const DBytes db;
@@ -215,7 +217,7 @@ void UnpackScalesQ4K(const uint8_t* packed, uint8_t* out) {
 }
 
 template <bool kFifthBit>
-float DotQ45K(const std::byte* row, const Q8Row& a) {
+HWY_INLINE float DotQ45K(const std::byte* row, const Q8Row& a) {
   const D16 d16;
   const DF df;
   const DBytes db;
@@ -256,7 +258,7 @@ float DotQ45K(const std::byte* row, const Q8Row& a) {
   return Finish(facc, hn::GetLane(hn::SumOfLanes(DM8(), macc)));
 }
 
-float DotQ6K(const std::byte* row, const Q8Row& a) {
+HWY_INLINE float DotQ6K(const std::byte* row, const Q8Row& a) {
   const D16 d16;
   const DF df;
   const DBytes db;
@@ -293,7 +295,7 @@ float DotQ6K(const std::byte* row, const Q8Row& a) {
   return Finish(facc, 0);
 }
 
-float DotQ8_0(const std::byte* row, const Q8Row& a) {
+HWY_INLINE float DotQ8_0(const std::byte* row, const Q8Row& a) {
   const D16 d16;
   const DF df;
   const int n = static_cast<int>(hn::Lanes(d16));
@@ -335,7 +337,7 @@ V16 LoadPlanes(const uint8_t* bytes, int p0) {
 }
 
 template <bool kMin>
-float DotQ4Legacy(const std::byte* row, const Q8Row& a) {
+HWY_INLINE float DotQ4Legacy(const std::byte* row, const Q8Row& a) {
   const D16 d16;
   const DF df;
   const int n = static_cast<int>(hn::Lanes(d16));
@@ -378,7 +380,7 @@ V16 LoadGroupCodes(const uint8_t* bytes, int p0, int16_t* scratch) {
 }
 
 template <int kBits>
-float GroupDot(const GroupRow& w, const Q8Row& a) {
+HWY_INLINE float GroupDot(const GroupRow& w, const Q8Row& a) {
   const D16 d16;
   const DF df;
   const int n = static_cast<int>(hn::Lanes(d16));
@@ -454,7 +456,7 @@ hn::Vec<DM8> AddBiasTerm(const int8_t* sc, const int16_t* bsum, float scale, hn:
   return acc;
 }
 
-float DotQ2KBytes(const std::byte* row, const Q8Row& a) {
+HWY_INLINE float DotQ2KBytes(const std::byte* row, const Q8Row& a) {
   const DB db;
   const DF df;
   auto facc = hn::Zero(df);
@@ -491,10 +493,82 @@ float DotQ2KBytes(const std::byte* row, const Q8Row& a) {
                       hn::Set(df, F16ToF32(ReadU16(p + 80)) * a.scale[i]), facc);
     macc = AddMins<16, 4>(DM16(), scales, a.sum16 + i * 16, F16ToF32(ReadU16(p + 82)), macc);
   }
-  return Finish(facc, hn::GetLane(hn::SumOfLanes(DM16(), macc)));
+  return Finish(hn::Sub(facc, macc), 0);  // DM16 and DF have the same lanes
 }
 
-float DotQ3KBytes(const std::byte* row, const Q8Row& a) {
+#if HWY_TARGET <= HWY_AVX3 && defined(__AVX512VNNI__) && defined(__AVX512VBMI__)
+// Q2_K with AVX512-VNNI and VBMI (builds for a CPU that has them, e.g. -march=native on Zen 4 or
+// Ice Lake). q · sc (q < 4, sc < 16) fits a byte, so the 64 products of a super-block's 16
+// sub-blocks and 4 code values form one 64-byte table (byte 4s + q = q · sc_s). Per 64 codes: one
+// shift, one ternary-logic op that merges the codes with their lanes' sub-block numbers
+// (4s | q), one vpermb that looks the products up, and one vpdpbusd that multiplies them by the
+// activations and accumulates. One shuffle per 64 weights instead of three: shuffles are the
+// scarce port on Zen 4, which double-pumps 512-bit ones.
+alignas(64) inline constexpr auto kRepeat4 = [] {
+  std::array<uint8_t, 64> t{};
+  for (int i = 0; i < 64; ++i) t[i] = static_cast<uint8_t>(i / 4);
+  return t;
+}();
+// Unit u = (half h = u / 2, planes p = 2 (u % 2) and p + 1 of the half's 32 bytes) holds
+// elements 128h + 32p + [0, 64): byte i belongs to sub-block 8h + 2p + i / 16, stored as 4s.
+alignas(64) inline constexpr auto kUnitSubBlocks = [] {
+  std::array<std::array<uint8_t, 64>, 4> t{};
+  for (int u = 0; u < 4; ++u) {
+    for (int i = 0; i < 64; ++i)
+      t[u][i] = static_cast<uint8_t>(4 * (8 * (u / 2) + 4 * (u % 2) + i / 16));
+  }
+  return t;
+}();
+
+HWY_INLINE float DotQ2KVnni(const std::byte* row, const Q8Row& a) {
+  const DF df;
+  auto facc = hn::Zero(df);
+  auto macc = hn::Zero(DM16());
+  const auto* p = reinterpret_cast<const uint8_t*>(row);
+  const __m512i repeat4 = _mm512_load_si512(kRepeat4.data());
+  const __m512i keep1 = _mm512_set1_epi32(static_cast<int>(0xFFFFFF00u));
+  const __m512i keep2 = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
+  const __m512i keep3 = _mm512_set1_epi32(static_cast<int>(0xFF000000u));
+  const __m512i mask2 = _mm512_set1_epi8(3);
+  // 16-bit shifts: planes p (bytes 0-31) and p + 1 (bytes 32-63) of the broadcast half.
+  const __m512i shifts[2] = {_mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1),
+                             _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1)};
+  __m512i sub_blocks[4];
+  for (int u = 0; u < 4; ++u) sub_blocks[u] = _mm512_load_si512(kUnitSubBlocks[u].data());
+  constexpr int kAndOr = 0xEA;  // ternary logic: (a & b) | c
+  for (int64_t i = 0; i < a.cols / kQK_K; ++i, p += sizeof(BlockQ2_K)) {
+    const uint8_t* scales = p;
+    const uint8_t* qs = p + 16;
+    const __m512i sc = _mm512_castsi128_si512(_mm_and_si128(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(scales)), _mm_set1_epi8(15)));
+    // Bytes 4s..4s+3: 0, sc_s, 2 sc_s, 3 sc_s.
+    const __m512i rep = _mm512_permutexvar_epi8(repeat4, sc);
+    const __m512i products =
+        _mm512_add_epi8(_mm512_add_epi8(_mm512_and_si512(rep, keep1), _mm512_and_si512(rep, keep2)),
+                        _mm512_and_si512(rep, keep3));
+    const int8_t* q8 = a.q8 + i * kQK_K;
+    // One accumulator per plane pair: two short vpdpbusd chains instead of one long one.
+    __m512i acc[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+    for (int h = 0; h < 2; ++h) {
+      const __m512i half =
+          _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * h)));
+      for (int pair = 0; pair < 2; ++pair) {
+        const __m512i index = _mm512_ternarylogic_epi32(_mm512_srlv_epi16(half, shifts[pair]),
+                                                        mask2, sub_blocks[2 * h + pair], kAndOr);
+        acc[pair] = _mm512_dpbusd_epi32(acc[pair], _mm512_permutexvar_epi8(index, products),
+                                        _mm512_loadu_si512(q8 + 128 * h + 64 * pair));
+      }
+    }
+    facc = hn::MulAdd(hn::ConvertTo(df, V32{_mm512_add_epi32(acc[0], acc[1])}),
+                      hn::Set(df, F16ToF32(ReadU16(p + 80)) * a.scale[i]), facc);
+    macc = AddMins<16, 4>(DM16(), scales, a.sum16 + i * 16, F16ToF32(ReadU16(p + 82)), macc);
+  }
+  return Finish(hn::Sub(facc, macc), 0);  // DM16 and DF have the same lanes
+}
+#define LIEQ_HAVE_Q2K_VNNI 1
+#endif
+
+HWY_INLINE float DotQ3KBytes(const std::byte* row, const Q8Row& a) {
   const DB db;
   const DF df;
   auto facc = hn::Zero(df);
@@ -544,7 +618,7 @@ float DotQ3KBytes(const std::byte* row, const Q8Row& a) {
   return Finish(facc, hn::GetLane(hn::SumOfLanes(DM8(), bacc)));
 }
 
-float DotQ4KBytes(const std::byte* row, const Q8Row& a) {
+HWY_INLINE float DotQ4KBytes(const std::byte* row, const Q8Row& a) {
   const DB db;
   const DF df;
   auto facc = hn::Zero(df);
@@ -578,7 +652,7 @@ float DotQ4KBytes(const std::byte* row, const Q8Row& a) {
   return Finish(facc, hn::GetLane(hn::SumOfLanes(DM8(), macc)));
 }
 
-float DotQ6KBytes(const std::byte* row, const Q8Row& a) {
+HWY_INLINE float DotQ6KBytes(const std::byte* row, const Q8Row& a) {
   const DB db;
   const DF df;
   auto facc = hn::Zero(df);
@@ -655,7 +729,7 @@ hn::Vec<DB32> GroupBlockCodes(const uint8_t* bytes) {
 }
 
 template <int kBits>
-float GroupDotBytes(const GroupRow& w, const Q8Row& a) {
+HWY_INLINE float GroupDotBytes(const GroupRow& w, const Q8Row& a) {
   const hn::Full256<int8_t> dsb;
   const hn::Full256<int16_t> dw;
   const hn::Full256<int32_t> dd;
@@ -718,12 +792,19 @@ GroupKernels Group() {
   return {kDot, &GroupDotRows<kDot>};
 }
 
-// The kernels of a block type: the x86 byte kernels where there are some, unless `int16` asks for
-// the portable ones (which tests run on x86 too).
-BlockKernels BlockKernelsFor(DType type, bool int16) {
+// Kernel variants, fastest first; tests run every one (VecDotSimdKernels).
+enum Variant : int { kBest = 0, kBytes = 1, kInt16 = 2 };
+
+// The kernels of a block type: x86 byte kernels (and VNNI for Q2_K) where there are some, else
+// the portable int16 ones.
+BlockKernels BlockKernelsFor(DType type, int variant) {
+  const bool int16 = variant == kInt16;
   switch (type) {
 #if HWY_ARCH_X86
     case DType::kQ2_K:
+#ifdef LIEQ_HAVE_Q2K_VNNI
+      if (variant == kBest) return Block<&DotQ2KVnni>();
+#endif
       return int16 ? Block<&DotQ2K>() : Block<&DotQ2KBytes>();
     case DType::kQ3_K:
       return int16 ? Block<&DotQ3K>() : Block<&DotQ3KBytes>();
@@ -754,7 +835,8 @@ BlockKernels BlockKernelsFor(DType type, bool int16) {
   }
 }
 
-GroupKernels GroupKernelsFor(int bits, bool int16) {
+GroupKernels GroupKernelsFor(int bits, int variant) {
+  const bool int16 = variant == kInt16;
   switch (bits) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
     case 2:
@@ -776,20 +858,20 @@ GroupKernels GroupKernelsFor(int bits, bool int16) {
   }
 }
 
-VecDotFn VecDotImpl(uint32_t type, bool int16) {
-  return BlockKernelsFor(static_cast<DType>(type), int16).dot;
+VecDotFn VecDotImpl(uint32_t type, int variant) {
+  return BlockKernelsFor(static_cast<DType>(type), variant).dot;
 }
 VecDotRowsFn VecDotRowsImpl(uint32_t type) {
-  return BlockKernelsFor(static_cast<DType>(type), false).rows;
+  return BlockKernelsFor(static_cast<DType>(type), kBest).rows;
 }
-GroupVecDotFn GroupVecDotImpl(int bits, bool int16) { return GroupKernelsFor(bits, int16).dot; }
-GroupVecDotRowsFn GroupVecDotRowsImpl(int bits) { return GroupKernelsFor(bits, false).rows; }
+GroupVecDotFn GroupVecDotImpl(int bits, int variant) { return GroupKernelsFor(bits, variant).dot; }
+GroupVecDotRowsFn GroupVecDotRowsImpl(int bits) { return GroupKernelsFor(bits, kBest).rows; }
 
 #else  // HWY_SCALAR: one lane is no SIMD; callers use the references.
 
-VecDotFn VecDotImpl(uint32_t, bool) { return nullptr; }
+VecDotFn VecDotImpl(uint32_t, int) { return nullptr; }
 VecDotRowsFn VecDotRowsImpl(uint32_t) { return nullptr; }
-GroupVecDotFn GroupVecDotImpl(int, bool) { return nullptr; }
+GroupVecDotFn GroupVecDotImpl(int, int) { return nullptr; }
 GroupVecDotRowsFn GroupVecDotRowsImpl(int) { return nullptr; }
 
 #endif
@@ -808,23 +890,31 @@ HWY_EXPORT(GroupVecDotImpl);
 HWY_EXPORT(GroupVecDotRowsImpl);
 
 VecDotFn VecDotSimd(DType type) {
-  return HWY_DYNAMIC_DISPATCH(VecDotImpl)(static_cast<uint32_t>(type), false);
+  return HWY_DYNAMIC_DISPATCH(VecDotImpl)(static_cast<uint32_t>(type), 0);
 }
 
-VecDotFn VecDotSimdInt16(DType type) {
-  return HWY_DYNAMIC_DISPATCH(VecDotImpl)(static_cast<uint32_t>(type), true);
+std::vector<VecDotFn> VecDotSimdKernels(DType type) {
+  std::vector<VecDotFn> all;
+  for (int variant = 0; variant < 3; ++variant) {
+    const VecDotFn fn = HWY_DYNAMIC_DISPATCH(VecDotImpl)(static_cast<uint32_t>(type), variant);
+    if (fn != nullptr && std::find(all.begin(), all.end(), fn) == all.end()) all.push_back(fn);
+  }
+  return all;
 }
 
 VecDotRowsFn VecDotRowsSimd(DType type) {
   return HWY_DYNAMIC_DISPATCH(VecDotRowsImpl)(static_cast<uint32_t>(type));
 }
 
-GroupVecDotFn GroupVecDotSimd(int bits) {
-  return HWY_DYNAMIC_DISPATCH(GroupVecDotImpl)(bits, false);
-}
+GroupVecDotFn GroupVecDotSimd(int bits) { return HWY_DYNAMIC_DISPATCH(GroupVecDotImpl)(bits, 0); }
 
-GroupVecDotFn GroupVecDotSimdInt16(int bits) {
-  return HWY_DYNAMIC_DISPATCH(GroupVecDotImpl)(bits, true);
+std::vector<GroupVecDotFn> GroupVecDotSimdKernels(int bits) {
+  std::vector<GroupVecDotFn> all;
+  for (int variant = 0; variant < 3; ++variant) {
+    const GroupVecDotFn fn = HWY_DYNAMIC_DISPATCH(GroupVecDotImpl)(bits, variant);
+    if (fn != nullptr && std::find(all.begin(), all.end(), fn) == all.end()) all.push_back(fn);
+  }
+  return all;
 }
 
 GroupVecDotRowsFn GroupVecDotRowsSimd(int bits) {
