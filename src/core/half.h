@@ -22,15 +22,22 @@ inline uint16_t F32ToBf16(float f) {
   return static_cast<uint16_t>(bits >> 16);
 }
 
-// _Float16 is native in GCC >= 12 on x86-64 and aarch64; conversions round to nearest even.
+// The compiler's IEEE half type; conversions round to nearest even. GCC 12 has _Float16 in C++
+// on x86-64 but not on aarch64, whose __fp16 is IEEE binary16 by default.
+#if defined(__aarch64__) && !defined(__clang__)
+using NativeHalf = __fp16;
+#else
+using NativeHalf = _Float16;
+#endif
+
 inline float F16ToF32(uint16_t h) {
-  _Float16 v;
+  NativeHalf v;
   std::memcpy(&v, &h, 2);
   return static_cast<float>(v);
 }
 
 inline uint16_t F32ToF16(float f) {
-  _Float16 v = static_cast<_Float16>(f);
+  NativeHalf v = static_cast<NativeHalf>(f);
   uint16_t h;
   std::memcpy(&h, &v, 2);
   return h;

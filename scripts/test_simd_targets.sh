@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The SIMD kernels on every target they are written for, not only the build machine's best one:
+#  1. x86: the kernel tests built without -march=native (LIEQ_NATIVE=OFF), so Highway compiles
+#     and the tests run every x86 target this CPU supports (AVX-512, AVX2, SSE4, SSSE3, scalar);
+#  2. ARM: the same tests cross-compiled for aarch64 (NEON) and run under qemu-user.
+# Installs the cross toolchain and arm64 libraries (Debian multiarch) when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tests=(vec_dot_test simd_decode_test quant_matmul_test group_matmul_test matmul_test
+  block_dequantize_test)
+
+# --- x86, every target -----------------------------------------------------------------------
+cmake -S . -B build-portable -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIEQ_NATIVE=OFF \
+  -DLIEQ_BUILD_BENCH=OFF >/dev/null
+cmake --build build-portable -j "$(nproc)" --target "${tests[@]}"
+for t in "${tests[@]}"; do
+  echo "simd-targets: x86 $t"
+  OPENBLAS_CORETYPE=SkylakeX build-portable/tests/kernels/"$t" --gtest_brief=1
+done
+
+# --- aarch64 under qemu ----------------------------------------------------------------------
+need=(g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libgtest-dev:arm64 libopenblas-dev:arm64)
+missing=()
+for p in "${need[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "simd-targets: installing ${missing[*]}" >&2
+  $sudo dpkg --add-architecture arm64
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+out=build-arm64
+mkdir -p "$out/obj"
+cxx=(aarch64-linux-gnu-g++ -O2 -std=c++20 -Isrc -Itests -I/usr/include/aarch64-linux-gnu
+  -I/usr/include/aarch64-linux-gnu/openblas-pthread)
+sources=(src/kernels/*.cc src/core/dtype.cc src/core/tensor.cc src/core/thread_pool.cc)
+objects=()
+for s in "${sources[@]}"; do
+  o="$out/obj/$(echo "$s" | tr / _).o"
+  objects+=("$o")
+  [ "$o" -nt "$s" ] || "${cxx[@]}" -c "$s" -o "$o" &
+  while (($(jobs -r | wc -l) >= $(nproc))); do wait -n; done
+done
+wait
+libs=(-L/usr/lib/aarch64-linux-gnu -L/usr/lib/aarch64-linux-gnu/openblas-pthread -lhwy -lgtest
+  -lgtest_main -lopenblas -lpthread)
+for t in "${tests[@]}"; do
+  echo "simd-targets: aarch64 $t"
+  "${cxx[@]}" "tests/kernels/$t.cc" "${objects[@]}" "${libs[@]}" -o "$out/$t"
+  qemu-aarch64 -L / "$out/$t" --gtest_brief=1
+done
+echo "simd-targets: all kernel tests passed on x86 (every target) and aarch64 (NEON)"
