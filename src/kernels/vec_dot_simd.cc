@@ -456,6 +456,14 @@ hn::Vec<DM8> AddBiasTerm(const int8_t* sc, const int16_t* bsum, float scale, hn:
   return acc;
 }
 
+#if HWY_TARGET <= HWY_AVX3
+// A vector of 16-bit shift counts: `low` for bytes 0-31, `high` for bytes 32-63.
+__m512i Shifts16(int low, int high) {
+  return _mm512_inserti64x4(_mm512_set1_epi16(static_cast<int16_t>(low)),
+                            _mm256_set1_epi16(static_cast<int16_t>(high)), 1);
+}
+#endif
+
 HWY_INLINE float DotQ2KBytes(const std::byte* row, const Q8Row& a) {
   const DB db;
   const DF df;
@@ -531,8 +539,7 @@ HWY_INLINE float DotQ2KVnni(const std::byte* row, const Q8Row& a) {
   const __m512i keep3 = _mm512_set1_epi32(static_cast<int>(0xFF000000u));
   const __m512i mask2 = _mm512_set1_epi8(3);
   // 16-bit shifts: planes p (bytes 0-31) and p + 1 (bytes 32-63) of the broadcast half.
-  const __m512i shifts[2] = {_mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1),
-                             _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1)};
+  const __m512i shifts[2] = {Shifts16(0, 2), Shifts16(4, 6)};
   __m512i sub_blocks[4];
   for (int u = 0; u < 4; ++u) sub_blocks[u] = _mm512_load_si512(kUnitSubBlocks[u].data());
   constexpr int kAndOr = 0xEA;  // ternary logic: (a & b) | c
@@ -575,7 +582,7 @@ HWY_INLINE float DotQ3KBytes(const std::byte* row, const Q8Row& a) {
   auto bacc = hn::Zero(DM8());
   const auto* p = reinterpret_cast<const uint8_t*>(row);
   alignas(16) uint8_t sc_bytes[16];
-  const VB mask2 = hn::Set(db, 3), mask1 = hn::Set(db, 1);
+  [[maybe_unused]] const VB mask2 = hn::Set(db, 3), mask1 = hn::Set(db, 1);
   for (int64_t i = 0; i < a.cols / kQK_K; ++i, p += sizeof(BlockQ3_K)) {
     const uint8_t* hmask = p;
     const uint8_t* qs = p + 32;
@@ -586,20 +593,29 @@ HWY_INLINE float DotQ3KBytes(const std::byte* row, const Q8Row& a) {
     const float d = F16ToF32(ReadU16(p + 108)) * a.scale[i];
     Acc32 acc{D32()};
     for (int h = 0; h < 2; ++h) {
-      if constexpr (kVecBytes == 64) {
-        const auto v = hn::LoadU(DBH(), qs + 32 * h);
-        const auto hm = hn::LoadU(DBH(), hmask);
-        for (int j = 0; j < 4; j += 2) {
-          const VB low = hn::And(
-              hn::Combine(db, hn::ShiftRightSame(v, 2 * j + 2), hn::ShiftRightSame(v, 2 * j)),
-              mask2);
-          const int bit = 4 * h + j;
-          const VB high = hn::And(
-              hn::Combine(db, hn::ShiftRightSame(hm, bit + 1), hn::ShiftRightSame(hm, bit)), mask1);
-          AddCodes(hn::Or(low, hn::ShiftLeft<2>(high)), q8, sc, kSubBlock16.data(),
-                   128 * h + 32 * j, acc);
+#if HWY_TARGET <= HWY_AVX3
+      {
+        // Planes j and j + 1 (lanes 0-31, 32-63) of the half's 32 code bytes, broadcast, each
+        // 16-bit lane shifted by its own amount; the high bits 4h + j and 4h + j + 1 of hmask
+        // are moved to bit 2 the same way, so (low & 3) | high is one ternary-logic op.
+        const __m512i half = _mm512_broadcast_i64x4(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * h)));
+        const __m512i hm =
+            _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(hmask)));
+        for (int pair = 0; pair < 2; ++pair) {
+          const int bit = 4 * h + 2 * pair;  // of lanes 0-31; lanes 32-63 take bit + 1
+          const __m512i low = _mm512_srlv_epi16(half, Shifts16(4 * pair, 4 * pair + 2));
+          // Bit `bit` of each byte to bit 2: left by 2 − bit, or right by bit − 2. A 16-bit shift
+          // moves bits between a lane's two bytes, but never into bit 2 of either.
+          const __m512i high = bit < 2 ? _mm512_sllv_epi16(hm, Shifts16(2 - bit, 1 - bit))
+                                       : _mm512_srlv_epi16(hm, Shifts16(bit - 2, bit - 1));
+          const __m512i q = _mm512_ternarylogic_epi32(
+              low, _mm512_set1_epi8(3), _mm512_and_si512(high, _mm512_set1_epi8(4)), 0xEA);
+          AddCodes(VB{q}, q8, sc, kSubBlock16.data(), 128 * h + 64 * pair, acc);
         }
-      } else {
+      }
+#else
+      {
         for (int b0 = 0; b0 < 32; b0 += kVecBytes) {
           const VB v = hn::LoadU(db, qs + 32 * h + b0);
           const VB hm = hn::LoadU(db, hmask + b0);
@@ -611,6 +627,7 @@ HWY_INLINE float DotQ3KBytes(const std::byte* row, const Q8Row& a) {
           }
         }
       }
+#endif
     }
     facc = hn::MulAdd(hn::ConvertTo(df, acc.Sum()), hn::Set(df, d), facc);
     bacc = AddBiasTerm(reinterpret_cast<const int8_t*>(sc_bytes), a.bsum16 + i * 16, 4 * d, bacc);
