@@ -29,7 +29,6 @@
 #include "core/tensor.h"
 #include "core/thread_pool.h"
 #include "hwy/highway.h"
-#include "kernels/dequantize.h"
 #include "kernels/group_matmul.h"
 #include "kernels/group_quant.h"
 #include "kernels/matmul.h"
@@ -242,19 +241,8 @@ void BenchPacked(int rounds, StreamRead& stream) {
       const auto run_float = [&](int c) {
         if (group) {
           // What GroupMatMul runs for more rows: the SIMD row decoder, then the F32 GEMV.
-          const GroupQuantView& w = views[static_cast<size_t>(c)];
-          RowDecoder d;
-          d.rows = w.rows;
-          d.cols = w.cols;
-          const GroupRowDecodeFn fast = SimdGroupRowDecoder(w.bits);
-          d.decode = [&w, fast](int64_t r0, int64_t count, float* out) {
-            const int64_t rb = PackedRowBytes(w.bits, w.cols), g = w.groups_per_row();
-            for (int64_t r = r0; r < r0 + count; ++r) {
-              fast(w.codes + r * rb, w.scales + r * g, w.zeros + r * g, w.cols, w.group_size,
-                   out + (r - r0) * w.cols);
-            }
-          };
-          MatMulDecoded(x.data(), 1, d, y.data(), pool);
+          MatMulDecoded(x.data(), 1, GroupRowDecoder(views[static_cast<size_t>(c)]), y.data(),
+                        pool);
         } else {
           MatMulDecoded(x.data(), 1, TensorRowDecoder(ws[static_cast<size_t>(c)].view()), y.data(),
                         pool);

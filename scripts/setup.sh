@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages lieq needs to build and test (idempotent; needs root or sudo).
+# With arguments, installs those packages instead (scripts/test_simd_targets.sh: arm64 ones).
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,7 @@ packages=(
   libhwy-dev libcli11-dev ccache libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # fuzz/run_all.sh: libFuzzer and the clang sanitizer runtimes
 )
+(($#)) && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

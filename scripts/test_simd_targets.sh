@@ -19,20 +19,13 @@ for t in "${tests[@]}"; do
 done
 
 # --- aarch64 under qemu ----------------------------------------------------------------------
-need=(g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libgtest-dev:arm64 libopenblas-dev:arm64)
-missing=()
-for p in "${need[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "simd-targets: installing ${missing[*]}" >&2
   $sudo dpkg --add-architecture arm64
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
 fi
+scripts/setup.sh g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libgtest-dev:arm64 \
+  libopenblas-dev:arm64
 out=build-arm64
 mkdir -p "$out/obj"
 cxx=(aarch64-linux-gnu-g++ -O2 -std=c++20 -Isrc -Itests -I/usr/include/aarch64-linux-gnu

@@ -90,6 +90,10 @@ void GroupMatMul(const float* x, int64_t n, const GroupQuantView& w, float* y, T
     if (const RowDotter dotter = GroupRowDotter(w); dotter.dot)
       return MatMulQ8(x, n, dotter, y, pool);
   }
+  MatMulDecoded(x, n, GroupRowDecoder(w), y, pool);
+}
+
+RowDecoder GroupRowDecoder(const GroupQuantView& w) {
   RowDecoder decoder;
   decoder.rows = w.rows;
   decoder.cols = w.cols;
@@ -97,7 +101,7 @@ void GroupMatMul(const float* x, int64_t n, const GroupQuantView& w, float* y, T
   decoder.decode = [&w, decode](int64_t r0, int64_t count, float* out) {
     DecodeGroupRows(w, decode, r0, count, out);
   };
-  MatMulDecoded(x, n, decoder, y, pool);
+  return decoder;
 }
 
 void GroupMatMulReference(const float* x, int64_t n, const GroupQuantView& w, float* y) {

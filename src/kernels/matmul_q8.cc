@@ -49,12 +49,7 @@ RowDotter GroupRowDotter(const GroupQuantView& w) {
     d.dot = [&w, rows](int64_t r0, int64_t r1, const Q8Row& a, float* y) { rows(w, r0, r1, a, y); };
   } else {
     d.dot = [&w, reference](int64_t r0, int64_t r1, const Q8Row& a, float* y) {
-      const int64_t row_bytes = PackedRowBytes(w.bits, w.cols), groups = w.groups_per_row();
-      for (int64_t r = r0; r < r1; ++r) {
-        y[r] = reference(
-            {w.codes + r * row_bytes, w.scales + r * groups, w.zeros + r * groups, w.group_size},
-            a);
-      }
+      for (int64_t r = r0; r < r1; ++r) y[r] = reference(GroupRowAt(w, r), a);
     };
   }
   return d;

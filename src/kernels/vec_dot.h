@@ -47,6 +47,13 @@ struct GroupRow {
 };
 using GroupVecDotFn = float (*)(const GroupRow& w, const Q8Row& a);
 
+// Row r of a group-format matrix.
+inline GroupRow GroupRowAt(const GroupQuantView& w, int64_t r) {
+  const int64_t groups = w.groups_per_row();
+  return {w.codes + r * PackedRowBytes(w.bits, w.cols), w.scales + r * groups, w.zeros + r * groups,
+          w.group_size};
+}
+
 // bits ∈ {2, 3, 4, 8}; nullptr kernels for other widths.
 Q8Layout GroupVecDotLayout(int bits);
 GroupVecDotFn GroupVecDotReference(int bits);

@@ -784,11 +784,7 @@ void DotRows(const std::byte* rows, int64_t row_bytes, int64_t count, const Q8Ro
 
 template <GroupVecDotFn kDot>
 void GroupDotRows(const GroupQuantView& w, int64_t r0, int64_t r1, const Q8Row& a, float* y) {
-  const int64_t row_bytes = PackedRowBytes(w.bits, w.cols), groups = w.groups_per_row();
-  for (int64_t r = r0; r < r1; ++r) {
-    y[r] = kDot(
-        {w.codes + r * row_bytes, w.scales + r * groups, w.zeros + r * groups, w.group_size}, a);
-  }
+  for (int64_t r = r0; r < r1; ++r) y[r] = kDot(GroupRowAt(w, r), a);
 }
 
 struct BlockKernels {

@@ -22,6 +22,7 @@
 #include "kernels/group_matmul.h"
 #include "kernels/group_quant.h"
 #include "kernels/matmul.h"
+#include "kernels/q8_bound.h"
 
 namespace lieq {
 namespace {
@@ -29,9 +30,7 @@ namespace {
 // SIMD and reference compute the same integer sums; only the float sum over blocks differs in
 // order: |simd − ref| <= kSumOrderTol · Σ_e |w_e · x_e|.
 constexpr double kSumOrderTol = 1e-5;
-// Rounding x to d · a with d = max|x_block| / 127 moves each x_e by at most d / 2, so
-// |ref − Σ w_e x_e| <= Σ_e |w_e| · d_block(e) / 2 (plus float slack).
-constexpr double kRoundingSlack = 1.001;
+// The references against the exact float dot: within Q8RoundingBound (kernels/q8_bound.h).
 
 struct Format {
   DType type;
@@ -68,7 +67,7 @@ std::vector<float> RandomActivations(int64_t n, Rng& rng) {
   return x;
 }
 
-// Σ |w_e x_e| and Σ |w_e| d(e) / 2 for the error bounds.
+// Σ w_e x_e, Σ |w_e x_e| and the activation-rounding bound for the error bounds.
 struct Bounds {
   double exact = 0, abs = 0, rounding = 0;
 };
@@ -78,8 +77,8 @@ Bounds DotBounds(const std::vector<float>& w, const std::vector<float>& x, const
   for (size_t e = 0; e < w.size(); ++e) {
     b.exact += static_cast<double>(w[e]) * x[e];
     b.abs += std::fabs(static_cast<double>(w[e]) * x[e]);
-    b.rounding += std::fabs(w[e]) * a.scale[e / block] / 2;
   }
+  b.rounding = Q8RoundingBound(w.data(), a, block);
   return b;
 }
 
@@ -106,7 +105,7 @@ TEST_P(VecDotTest, BlockTypesMatchReferenceAndExactDot) {
       const Q8Row a = acts.Row(0);
       const Bounds b = DotBounds(w, x, a, layout.block);
       const double want = ref(row.data(), a);
-      EXPECT_NEAR(want, b.exact, kRoundingSlack * b.rounding + kSumOrderTol * b.abs)
+      EXPECT_NEAR(want, b.exact, b.rounding + kSumOrderTol * b.abs)
           << Name(f.type) << " cols " << cols;
       for (const VecDotFn fn : VecDotSimdKernels(f.type)) {
         EXPECT_NEAR(fn(row.data(), a), want, kSumOrderTol * b.abs + 1e-30)
@@ -145,12 +144,13 @@ TEST_P(VecDotTest, GroupFormatMatchesReferenceAndExactDot) {
       const Bounds b = DotBounds(dense, x, a, 32);
       const GroupRow row{packed.data(), scales.data(), zeros.data(), group};
       // s·z·Σx is taken exactly, so the rounding bound is on s·q (≤ |w| + s·z).
-      double rounding = b.rounding;
+      std::vector<float> q_part(static_cast<size_t>(cols));
       for (int64_t e = 0; e < cols; ++e) {
-        rounding += F16ToF32(scales[e / group]) * F16ToF32(zeros[e / group]) * a.scale[e / 32] / 2;
+        q_part[e] = std::fabs(dense[e]) + F16ToF32(scales[e / group]) * F16ToF32(zeros[e / group]);
       }
+      const double rounding = Q8RoundingBound(q_part.data(), a, 32);
       const double want = GroupVecDotReference(bits)(row, a);
-      EXPECT_NEAR(want, b.exact, kRoundingSlack * rounding + kSumOrderTol * b.abs)
+      EXPECT_NEAR(want, b.exact, rounding + kSumOrderTol * b.abs)
           << bits << " bits, group " << group;
       for (const GroupVecDotFn fn : GroupVecDotSimdKernels(bits)) {
         EXPECT_NEAR(fn(row, a), want, kSumOrderTol * (b.abs + rounding) + 1e-30)
@@ -196,7 +196,7 @@ TEST(MatMulQ8Test, DecodePathMatchesReferenceAndIsThreadCountInvariant) {
           const std::vector<float> xt(x.begin() + t * cols, x.begin() + (t + 1) * cols);
           const Bounds b = DotBounds(wrow, xt, acts.Row(t), layout.block);
           const size_t i = static_cast<size_t>(t * rows + r);
-          ASSERT_NEAR(y1[i], want[i], kRoundingSlack * b.rounding + kSumOrderTol * b.abs)
+          ASSERT_NEAR(y1[i], want[i], b.rounding + kSumOrderTol * b.abs)
               << Name(f.type) << " n " << n << " row " << r;
           ASSERT_EQ(y1[i], y3[i]) << Name(f.type) << " thread counts differ";
         }
