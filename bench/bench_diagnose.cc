@@ -16,8 +16,10 @@
 #include "io/model_loader.h"
 #include "kernels/blas_threads.h"
 #include "tokenizer/tokenizer.h"
+#include "kernels/blas_core.h"
 
 int main(int argc, char** argv) {
+  lieq::EnsureOpenBlasCoreType(argv);  // the kernels lieq itself uses
   using namespace lieq;
   if (argc < 3) {
     std::fprintf(stderr,

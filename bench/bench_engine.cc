@@ -24,6 +24,7 @@
 #include "core/thread_pool.h"
 #include "io/model_loader.h"
 #include "runtime/transformer.h"
+#include "kernels/blas_core.h"
 
 namespace lieq {
 namespace {
@@ -146,6 +147,7 @@ double StreamGBps(ThreadPool& pool) {
 }
 
 int Main(int argc, char** argv) {
+  EnsureOpenBlasCoreType(argv);  // the kernels lieq itself uses
   Options o;
   if (!ParseArgs(argc, argv, &o)) {
     std::fprintf(stderr,

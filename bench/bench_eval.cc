@@ -1,7 +1,7 @@
 // Zero-shot scoring throughput (items/s) of `lieq eval`, with the context shared by an item's
 // choices (what lieq eval does) and, for comparison, with every request run on its own.
 //
-//   OPENBLAS_CORETYPE=SkylakeX bench_eval MODEL [task [items [data_dir [threads]]]]
+//   bench_eval MODEL [task [items [data_dir [threads]]]]
 //
 // Defaults: hellaswag, 100 items, ../shared/data/tasks, all cores.
 #include <algorithm>
@@ -16,6 +16,7 @@
 #include "eval/loglikelihood.h"
 #include "eval/task_registry.h"
 #include "io/model_loader.h"
+#include "kernels/blas_core.h"
 
 namespace {
 
@@ -26,6 +27,7 @@ double Seconds(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  lieq::EnsureOpenBlasCoreType(argv);  // the kernels lieq itself uses
   using namespace lieq;
   if (argc < 2) {
     std::fprintf(stderr, "usage: bench_eval MODEL [task [items [data_dir [threads]]]]\n");

@@ -1,6 +1,6 @@
 // Wall time and peak memory of GPTQ (and the other back-ends) on a model, block by block.
 //
-//   OPENBLAS_CORETYPE=SkylakeX bench_gptq MODEL [method [samples [seq [threads [bits]]]]]
+//   bench_gptq MODEL [method [samples [seq [threads [bits]]]]]
 //
 // Defaults: gptq, 32 windows of 512 tokens, 2 threads, 2 bits. Calibration tokens are seeded
 // random ids (timing does not depend on the text), so the model needs no tokenizer and the
@@ -19,10 +19,12 @@
 #include "io/model_loader.h"
 #include "kernels/blas_threads.h"
 #include "quant/model_quantizer.h"
+#include "kernels/blas_core.h"
 
 using namespace lieq;
 
 int main(int argc, char** argv) {
+  lieq::EnsureOpenBlasCoreType(argv);  // the kernels lieq itself uses
   if (argc < 2) {
     std::fprintf(stderr, "usage: bench_gptq MODEL [method [samples [seq [threads [bits]]]]]\n");
     return 2;

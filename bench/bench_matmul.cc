@@ -1,7 +1,7 @@
 // Throughput of the linear-layer kernels on Qwen3-0.6B shapes, next to the machine's streaming
 // read bandwidth measured in the same run.
 //
-//   OPENBLAS_CORETYPE=SkylakeX bench_matmul [rounds [sections]]
+//   bench_matmul [rounds [sections]]
 //
 // rounds: measurements per case (default 5); sections: any of d (decode), c (GEMV/GEMM
 // crossover), p (prefill), q (packed weights: integer dot kernels vs decoding rows to floats),
@@ -34,6 +34,7 @@
 #include "kernels/matmul.h"
 #include "kernels/matmul_decoded.h"
 #include "kernels/matmul_q8.h"
+#include "kernels/blas_core.h"
 
 namespace lieq {
 namespace {
@@ -361,6 +362,7 @@ void BenchPrefill(int rounds) {
 }
 
 int Main(int argc, char** argv) {
+  EnsureOpenBlasCoreType(argv);  // the kernels lieq itself uses
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 5;
   const std::string sections = argc > 2 ? argv[2] : "dcpq";
   if (rounds < 1 || sections.find_first_not_of("dcpq") != std::string::npos) {

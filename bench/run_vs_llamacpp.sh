@@ -5,7 +5,7 @@
 # Also lieq alone on the project's own quantized folders (2-bit, 4-bit, LieQ-mixed), which
 # llama.cpp cannot read, and both engines on lieq's own mixed GGUF export.
 #
-#   OPENBLAS_CORETYPE=SkylakeX bench/run_vs_llamacpp.sh [options]
+#   bench/run_vs_llamacpp.sh [options]
 #     --build DIR    lieq build folder (default build-perf; needs targets lieq, bench_engine)
 #     --work DIR     where models are made (default .cache/bench; reused when present)
 #     --models LIST  comma list of f32, bf16, q2_k, q3_k_m, q4_k_m (llama-quantize's files),
@@ -40,7 +40,6 @@ while (($#)); do
   esac
 done
 cd "$repo"
-export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-SkylakeX}"
 lieq="$build/src/cli/lieq"
 bench="$build/bench/bench_engine"
 peer_bin="$(realpath -m "${LIEQ_PEER_DIR:-$repo/.cache/llama.cpp}")/build/bin"

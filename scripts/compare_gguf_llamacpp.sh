@@ -37,7 +37,6 @@ lieq="$build/src/cli/lieq"
 calib_jsonl="$shared/data/calib/c4-train-00000-head1000.jsonl"
 wiki="$shared/data/eval/wikitext2-test.raw"
 py=/usr/bin/python3
-export OPENBLAS_CORETYPE=SkylakeX
 for tool in llama-perplexity llama-quantize llama-imatrix llama-simple; do
   [ -x "$bin/$tool" ] || { echo "missing $bin/$tool: run scripts/peer/build_llamacpp.sh" >&2; exit 2; }
 done

@@ -15,7 +15,6 @@ chunks="${CHUNKS:-4}"
 shared="${LIEQ_SHARED_DIR:-$(pwd)/../shared}"
 peer="${LIEQ_PEER_DIR:-$(pwd)/.cache/llama.cpp}"
 lieq=build/src/cli/lieq
-export OPENBLAS_CORETYPE=SkylakeX
 [ -x "$lieq" ] || scripts/build.sh
 [ -x "$peer/build-lieq/llama_logits" ] || scripts/peer/build_llamacpp.sh
 mkdir -p "$work"

@@ -16,7 +16,6 @@ limit=()
 if [[ ${1:-} == --limit ]]; then limit=(--limit "$2"); shift 2; fi
 [[ $# -ge 1 ]] || { echo "usage: $0 [--limit N] FP_MODEL [QUANTIZED_MODEL...]" >&2; exit 2; }
 mkdir -p "$OUT"
-export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
 fp_json=""
 for model in "$@"; do
   name=$(basename "${model%/}")

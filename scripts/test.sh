@@ -9,5 +9,4 @@ if [ ! -f "$shared/README.md" ]; then
   exit 1
 fi
 cmake -S . -B build -DLIEQ_SHARED_DIR="$(cd "$shared" && pwd)" >/dev/null
-export OPENBLAS_CORETYPE=SkylakeX
 ctest --test-dir build --output-on-failure -j "$(nproc)" "$@"

@@ -15,7 +15,6 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEB
   -DCMAKE_C_FLAGS_DEBUG="-O1 -g" -DLIEQ_SANITIZE=ON -DLIEQ_BUILD_BENCH=OFF \
   -DLIEQ_SHARED_DIR="$(cd "$shared" && pwd)" >/dev/null
 cmake --build build-asan -j "$(nproc)"
-export OPENBLAS_CORETYPE=SkylakeX
 # halt_on_error makes any report fatal; leaks are reported at exit and fail the test too.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"

@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "io/model_loader.h"
+#include "kernels/simd_targets.h"
 
 namespace lieq::cli {
 namespace {
@@ -60,6 +61,7 @@ Status RunInspect(const InspectOptions& o) {
   j["tokenizer"] = model.tokenizer ? nlohmann::json{{"tokens", model.tokenizer->tokens.size()},
                                                     {"pre", model.tokenizer->pre}}
                                    : nlohmann::json(nullptr);
+  j["runtime"] = ToJson(MakeSimdReport());  // what this CPU will run the model with
   if (o.common.json) {
     std::printf("%s\n", j.dump(2).c_str());
     return Status::Ok();

@@ -6,21 +6,35 @@
 #include <cstring>
 
 #include "cli/command.h"
+#include <nlohmann/json.hpp>
+
+#include "kernels/blas_core.h"
 #include "kernels/blas_threads.h"
+#include "kernels/simd_targets.h"
 #include "core/thread_pool.h"
 
 namespace {
 
-// Debian's OpenBLAS 0.3.21 does not recognise recent AVX-512 CPUs and falls back to slow
-// kernels; it reads OPENBLAS_CORETYPE only when the library loads, so set it and restart.
-void SelectBlasKernels(char** argv) {
-  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (!__builtin_cpu_supports("avx512f")) return;
-  ::setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
-  ::execv("/proc/self/exe", argv);  // on failure, carry on with the default kernels
-#endif
+constexpr const char* kVersion = "lieq 0.1.0";
+
+// `lieq --version [--json]`: the version, the CPU's features and the SIMD target each kernel
+// family dispatches to on it (the build is portable; the choice is made at run time).
+bool PrintVersion(int argc, char** argv) {
+  bool version = false, json = false;
+  for (int i = 1; i < argc; ++i) {
+    version |= std::strcmp(argv[i], "--version") == 0 || std::strcmp(argv[i], "-V") == 0;
+    json |= std::strcmp(argv[i], "--json") == 0;
+  }
+  if (!version) return false;
+  const lieq::SimdReport report = lieq::MakeSimdReport();
+  if (json) {
+    nlohmann::json j = lieq::ToJson(report);
+    j["version"] = kVersion;
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("%s\n%s", kVersion, lieq::ToText(report).c_str());
+  }
+  return true;
 }
 
 }  // namespace
@@ -42,10 +56,11 @@ int ResolveThreads(const CommonOptions& options) {
 }  // namespace lieq::cli
 
 int main(int argc, char** argv) {
-  SelectBlasKernels(argv);
+  lieq::EnsureOpenBlasCoreType(argv);
+  if (argc >= 2 && PrintVersion(argc, argv)) return 0;
   CLI::App app{"lieq: layer-wise low-bit quantization of small language models (LieQ)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "lieq 0.1.0");
+  app.set_version_flag("-V,--version", kVersion);  // handled by PrintVersion; listed in --help
   lieq::Status result;
   for (lieq::cli::Register reg :
        {lieq::cli::RegisterInspect, lieq::cli::RegisterTokenize, lieq::cli::RegisterGenerate,

@@ -21,6 +21,7 @@
 #include "hwy/highway.h"
 #include "kernels/block_formats.h"
 #include "kernels/dequantize.h"
+#include "kernels/simd_targets.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace lieq {
@@ -252,6 +253,8 @@ GroupRowDecodeFn GroupRowDecoderImpl(int bits) {
   return bits >= 0 && bits <= 8 ? kTable[bits] : nullptr;
 }
 
+const char* RowDecodeTargetImpl() { return hwy::TargetName(HWY_TARGET); }
+
 }  // namespace HWY_NAMESPACE
 }  // namespace lieq
 HWY_AFTER_NAMESPACE();
@@ -274,6 +277,9 @@ void DequantizeRowFast(DType type, const std::byte* src, float* dst, int64_t n) 
   if (const RowDecodeFn fn = SimdRowDecoder(type)) return fn(src, dst, n);
   DequantizeRow(type, src, dst, n);
 }
+
+HWY_EXPORT(RowDecodeTargetImpl);
+const char* RowDecodeSimdTarget() { return HWY_DYNAMIC_DISPATCH(RowDecodeTargetImpl)(); }
 
 }  // namespace lieq
 #endif  // HWY_ONCE

@@ -26,6 +26,7 @@
 #include "kernels/matmul_decoded.h"
 #include "kernels/matmul_load-inl.h"
 #include "kernels/matmul_parallel.h"
+#include "kernels/simd_targets.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace lieq {
@@ -177,6 +178,8 @@ void GemvF32RowImpl(const float* w, const float* x, int64_t n, int64_t k, float*
   GemvRowAllTokens<F32Weights>(w, k, 0, x, n, y, ldy);
 }
 
+const char* GemvTargetImpl() { return hwy::TargetName(HWY_TARGET); }
+
 }  // namespace HWY_NAMESPACE
 }  // namespace lieq
 HWY_AFTER_NAMESPACE();
@@ -200,6 +203,9 @@ void MatMulGemv(const float* x, int64_t n, const TensorView& w, float* y, Thread
     HWY_DYNAMIC_DISPATCH(GemvRows)(x, n, static_cast<uint32_t>(w.dtype), w.data, k, out, b, e, y);
   });
 }
+
+HWY_EXPORT(GemvTargetImpl);
+const char* GemvSimdTarget() { return HWY_DYNAMIC_DISPATCH(GemvTargetImpl)(); }
 
 }  // namespace lieq
 #endif  // HWY_ONCE

@@ -16,6 +16,7 @@
 #include "kernels/dequantize.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_load-inl.h"
+#include "kernels/simd_targets.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace lieq {
@@ -63,6 +64,8 @@ void Widen16(uint32_t dtype, const std::byte* in, int64_t count, float* out) {
   }
 }
 
+const char* WidenTargetImpl() { return hwy::TargetName(HWY_TARGET); }
+
 }  // namespace HWY_NAMESPACE
 }  // namespace lieq
 HWY_AFTER_NAMESPACE();
@@ -86,6 +89,9 @@ void RowsToF32(const TensorView& w, int64_t r0, int64_t rows, float* out) {
   }
   HWY_DYNAMIC_DISPATCH(Widen16)(static_cast<uint32_t>(w.dtype), w.Row(r0), count, out);
 }
+
+HWY_EXPORT(WidenTargetImpl);
+const char* WidenSimdTarget() { return HWY_DYNAMIC_DISPATCH(WidenTargetImpl)(); }
 
 }  // namespace lieq
 #endif  // HWY_ONCE

@@ -27,6 +27,10 @@ using VecDotFn = float (*)(const std::byte* row, const Q8Row& a);
 Q8Layout VecDotLayout(DType type);
 VecDotFn VecDotReference(DType type);  // scalar, double accumulation of the float terms
 VecDotFn VecDotSimd(DType type);       // Highway, dispatched at run time
+// The Highway target VecDotSimd dispatches to on this CPU ("AVX3_DL", "NEON", ...), and the kind
+// of kernel it runs for `type` ("vpermb+vpdpbusd", "pmaddubsw", "int16" or "reference").
+const char* VecDotSimdTarget();
+const char* VecDotSimdKind(DType type);
 // Every SIMD kernel of `type` compiled for the running target, VecDotSimd's first: the portable
 // int16 kernels (Highway only) and, on x86, byte kernels (pmaddubsw; AVX512-VNNI for Q2_K) for
 // the K formats. Tests check each against the reference.

@@ -62,12 +62,27 @@ alignas(64) inline constexpr auto kPlaneShift4 = MakePlaneShift<4>();
 #endif
 
 HWY_BEFORE_NAMESPACE();
+// Highway 1.0.3's AVX3_DL attributes name "avxvnni" (the VEX form) but not "avx512vnni", which
+// the Q2_K kernel's vpdpbusd needs; its run-time check does require AVX512-VNNI, so adding the
+// attribute for this target is safe.
+#if HWY_TARGET == HWY_AVX3_DL
+#if HWY_COMPILER_CLANG
+#pragma clang attribute push(__attribute__((target("avx512vnni"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512vnni")
+#endif
+#endif
 namespace lieq {
 namespace HWY_NAMESPACE {
 namespace {
 
 namespace hn = hwy::HWY_NAMESPACE;
 using namespace vec_dot_tables;  // NOLINT: the tables above
+
+// Set below for the targets that compile the AVX512-VNNI/VBMI Q2_K kernel; this file is compiled
+// once per target, so clear it for each.
+#undef LIEQ_HAVE_Q2K_VNNI
 
 #if HWY_TARGET != HWY_SCALAR
 
@@ -504,9 +519,9 @@ HWY_INLINE float DotQ2KBytes(const std::byte* row, const Q8Row& a) {
   return Finish(hn::Sub(facc, macc), 0);  // DM16 and DF have the same lanes
 }
 
-#if HWY_TARGET <= HWY_AVX3 && defined(__AVX512VNNI__) && defined(__AVX512VBMI__)
-// Q2_K with AVX512-VNNI and VBMI (builds for a CPU that has them, e.g. -march=native on Zen 4 or
-// Ice Lake). q · sc (q < 4, sc < 16) fits a byte, so the 64 products of a super-block's 16
+#if HWY_TARGET <= HWY_AVX3_DL
+// Q2_K with AVX512-VNNI and VBMI: compiled with the AVX3_DL target's attributes (which include
+// both) and chosen at run time when CPUID reports that target (Zen 4/5, Ice Lake and later). q · sc (q < 4, sc < 16) fits a byte, so the 64 products of a super-block's 16
 // sub-blocks and 4 code values form one 64-byte table (byte 4s + q = q · sc_s). Per 64 codes: one
 // shift, one ternary-logic op that merges the codes with their lanes' sub-block numbers
 // (4s | q), one vpermb that looks the products up, and one vpdpbusd that multiplies them by the
@@ -849,7 +864,7 @@ BlockKernels BlockKernelsFor(DType type, int variant) {
 }
 
 GroupKernels GroupKernelsFor(int bits, int variant) {
-  const bool int16 = variant == kInt16;
+  [[maybe_unused]] const bool int16 = variant == kInt16;
   switch (bits) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
     case 2:
@@ -871,6 +886,24 @@ GroupKernels GroupKernelsFor(int bits, int variant) {
   }
 }
 
+// What VecDotImpl(type, kBest) runs, in words (lieq --version).
+const char* VecDotKindImpl(uint32_t type) {
+  switch (static_cast<DType>(type)) {
+#if HWY_ARCH_X86
+    case DType::kQ2_K:
+#ifdef LIEQ_HAVE_Q2K_VNNI
+      return "vpermb+vpdpbusd";
+#endif
+    case DType::kQ3_K:
+    case DType::kQ4_K:
+    case DType::kQ6_K:
+      return "pmaddubsw";
+#endif
+    default:
+      return BlockKernelsFor(static_cast<DType>(type), kBest).dot ? "int16" : "reference";
+  }
+}
+
 VecDotFn VecDotImpl(uint32_t type, int variant) {
   return BlockKernelsFor(static_cast<DType>(type), variant).dot;
 }
@@ -882,6 +915,7 @@ GroupVecDotRowsFn GroupVecDotRowsImpl(int bits) { return GroupKernelsFor(bits, k
 
 #else  // HWY_SCALAR: one lane is no SIMD; callers use the references.
 
+const char* VecDotKindImpl(uint32_t) { return "reference"; }
 VecDotFn VecDotImpl(uint32_t, int) { return nullptr; }
 VecDotRowsFn VecDotRowsImpl(uint32_t) { return nullptr; }
 GroupVecDotFn GroupVecDotImpl(int, int) { return nullptr; }
@@ -889,15 +923,26 @@ GroupVecDotRowsFn GroupVecDotRowsImpl(int) { return nullptr; }
 
 #endif
 
+const char* VecDotTargetImpl() { return hwy::TargetName(HWY_TARGET); }
+
 }  // namespace
 }  // namespace HWY_NAMESPACE
 }  // namespace lieq
+#if HWY_TARGET == HWY_AVX3_DL
+#if HWY_COMPILER_CLANG
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#endif
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 namespace lieq {
 
 HWY_EXPORT(VecDotImpl);
+HWY_EXPORT(VecDotKindImpl);
+HWY_EXPORT(VecDotTargetImpl);
 HWY_EXPORT(VecDotRowsImpl);
 HWY_EXPORT(GroupVecDotImpl);
 HWY_EXPORT(GroupVecDotRowsImpl);
@@ -932,6 +977,11 @@ std::vector<GroupVecDotFn> GroupVecDotSimdKernels(int bits) {
 
 GroupVecDotRowsFn GroupVecDotRowsSimd(int bits) {
   return HWY_DYNAMIC_DISPATCH(GroupVecDotRowsImpl)(bits);
+}
+
+const char* VecDotSimdTarget() { return HWY_DYNAMIC_DISPATCH(VecDotTargetImpl)(); }
+const char* VecDotSimdKind(DType type) {
+  return HWY_DYNAMIC_DISPATCH(VecDotKindImpl)(static_cast<uint32_t>(type));
 }
 
 }  // namespace lieq
