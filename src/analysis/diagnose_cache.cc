@@ -167,7 +167,7 @@ std::optional<BlockCompactness> DiagnoseCache::LoadProxy(uint64_t key, int block
     }
     out.units.push_back(std::move(m));
   }
-  if (log_ != nullptr) std::fprintf(log_, "[proxy] block %d/%d: cached\n", block + 1, blocks);
+  if (log_ != nullptr) std::fprintf(log_, "[proxy] block %d of %d: cached\n", block, blocks);
   return out;
 }
 
@@ -205,7 +205,7 @@ std::optional<PplPass> DiagnoseCache::LoadPpl(uint64_t key, int block, int block
     if (block < 0) {
       std::fprintf(log_, "[ppl] base: cached ppl %.4f\n", out.ppl);
     } else {
-      std::fprintf(log_, "[ppl] skip block %d/%d: cached ppl %.4f\n", block + 1, blocks, out.ppl);
+      std::fprintf(log_, "[ppl] skip block %d of %d: cached ppl %.4f\n", block, blocks, out.ppl);
     }
   }
   return out;

@@ -50,7 +50,7 @@ Result<Diagnostics> RunDiagnostics(const Model& model, const DiagnoseSettings& s
   o.twin_std = d.settings.twin_std;
   if (log != nullptr) {
     o.progress = [log](int block, int blocks, double seconds) {
-      std::fprintf(log, "[proxy] block %d/%d  %.2f s\n", block + 1, blocks, seconds);
+      std::fprintf(log, "[proxy] block %d of %d  %.2f s\n", block, blocks, seconds);
     };
   }
   // --cache-dir: keys over everything each unit depends on (the weights' bytes, the tokens
@@ -93,7 +93,7 @@ Result<Diagnostics> RunDiagnostics(const Model& model, const DiagnoseSettings& s
       if (block < 0) {
         std::fprintf(log, "[ppl] base            ppl %.4f\n", value);
       } else {
-        std::fprintf(log, "[ppl] skip block %d/%lld ppl %.4f\n", block + 1,
+        std::fprintf(log, "[ppl] skip block %d of %lld ppl %.4f\n", block,
                      static_cast<long long>(L), value);
       }
     };

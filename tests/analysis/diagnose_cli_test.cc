@@ -125,8 +125,8 @@ TEST_F(DiagnoseCliTest, CacheDirResumesWithTheSameNumbers) {
   r = Lieq(cached + " -o " + Path("c2"));
   ASSERT_EQ(r.code, 0) << r.output;
   for (const char* line :
-       {"[proxy] block 1/2: cached", "[proxy] block 2/2: cached", "[ppl] base: cached",
-        "[ppl] skip block 1/2: cached", "[ppl] skip block 2/2: cached"}) {
+       {"[proxy] block 0 of 2: cached", "[proxy] block 1 of 2: cached", "[ppl] base: cached",
+        "[ppl] skip block 0 of 2: cached", "[ppl] skip block 1 of 2: cached"}) {
     EXPECT_TRUE(Contains(r.output, line)) << line << "\n" << r.output;
   }
   EXPECT_FALSE(Contains(r.output, "warning")) << r.output;
@@ -155,20 +155,20 @@ TEST_F(DiagnoseCliTest, CacheDirResumesWithTheSameNumbers) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_TRUE(Contains(r.output, "warning: " + proxy1 + ": corrupt cache file")) << r.output;
   EXPECT_TRUE(Contains(r.output, "warning: " + skip0 + ": corrupt cache file")) << r.output;
-  EXPECT_TRUE(Contains(r.output, "[proxy] block 1/2: cached")) << r.output;
-  EXPECT_TRUE(Contains(r.output, "[proxy] block 2/2  ")) << r.output;  // measured again
-  EXPECT_TRUE(Contains(r.output, "[ppl] skip block 1/2 ppl")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[proxy] block 0 of 2: cached")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[proxy] block 1 of 2  ")) << r.output;  // measured again
+  EXPECT_TRUE(Contains(r.output, "[ppl] skip block 0 of 2 ppl")) << r.output;
   EXPECT_EQ(WithoutTimings(ReadJson(Path("c3/diagnostics.json"))), first);
 
   // The recomputed units were stored again; a changed setting misses only what it affects.
   r = Lieq(cached + " -o " + Path("c4"));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_FALSE(Contains(r.output, "warning")) << r.output;
-  EXPECT_TRUE(Contains(r.output, "[proxy] block 2/2: cached")) << r.output;
-  EXPECT_TRUE(Contains(r.output, "[ppl] skip block 1/2: cached")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[proxy] block 1 of 2: cached")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[ppl] skip block 0 of 2: cached")) << r.output;
   r = Lieq(cached + " --twin-seed 7 --json");
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_FALSE(Contains(r.output, "[proxy] block 1/2: cached")) << r.output;
+  EXPECT_FALSE(Contains(r.output, "[proxy] block 0 of 2: cached")) << r.output;
   EXPECT_TRUE(Contains(r.output, "[ppl] base: cached")) << r.output;
 }
 
