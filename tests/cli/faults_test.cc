@@ -194,8 +194,8 @@ TEST_F(FaultsTest, IncompatibleInputsFailBeforeAnyWork) {
       Lieq("quantize " + Path("m") + " --uniform 4 --method rtn --group-size 64 -o " + Path("qin"))
           .code,
       0);
-  ASSERT_EQ(Lieq("quantize " + Path("m") + " --uniform 4 --method rtn --format gguf -o " +
-                 Path("qin.gguf"))
+  ASSERT_EQ(Lieq("quantize " + Path("m") +
+                 " --uniform 4 --method rtn --group-size 64 --format gguf -o " + Path("qin.gguf"))
                 .code,
             0);
   for (const std::string& in : {Path("qin"), Path("qin.gguf")}) {
@@ -219,9 +219,10 @@ TEST_F(FaultsTest, IncompatibleInputsFailBeforeAnyWork) {
   EXPECT_TRUE(Has(group, "128")) << group.output;
   EXPECT_FALSE(Has(group, "calibration:")) << group.output;
   ASSERT_EQ(Lieq("make-random --like tiny-qwen3 --layers 3 -o " + Path("m3")).code, 0);
-  ASSERT_EQ(
-      Lieq("plan " + Path("m3") + " --budget 3 --rank-by first-last -o " + Path("p3.json")).code,
-      0);
+  ASSERT_EQ(Lieq("plan " + Path("m3") + " --budget 3 --rank-by first-last --group-size 64 -o " +
+                 Path("p3.json"))
+                .code,
+            0);
   const CmdResult plan = Lieq("quantize " + Path("m") + " --plan " + Path("p3.json") +
                               " --method gptq" + Calib() + " -o " + Path("p"));
   EXPECT_NE(plan.code, 0);
