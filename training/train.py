@@ -59,7 +59,7 @@ PRESETS = {
                  tie_word_embeddings=True),
         train=dict(tokenizer_dir=os.path.join(HERE, "runs", "tokenizer-s"),
                    data_cache=os.path.join(HERE, "runs", "data-s"),
-                   steps=4000, lr=4e-3, warmup=100, min_lr_ratio=0.05,
+                   steps=2400, lr=4e-3, warmup=100, min_lr_ratio=0.05,
                    eval_every=250, val_windows=128)),
 }
 
