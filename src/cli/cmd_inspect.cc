@@ -41,7 +41,9 @@ Status RunInspect(const InspectOptions& o) {
         }
       }
       std::string& seen = block_types[static_cast<size_t>(slot.block)];
-      if (seen.find(type) == std::string::npos) seen += (seen.empty() ? "" : "+") + type;
+      if (("+" + seen + "+").find("+" + type + "+") == std::string::npos) {
+        seen += (seen.empty() ? "" : "+") + type;
+      }
     }
     dtype_params[type] += n;
   });

@@ -226,10 +226,9 @@ TEST_F(InterruptedRuns, KillAtEveryStepOfTheFolderSwapLosesNothing) {
   const Step steps[] = {{"staged", true},      {"exchanged", true},    {"removed-old", true},
                         {"staged", false},     {"moved-aside", false}, {"renamed", false},
                         {"removed-old", false}};
-  const std::string tokenizer = testing::SharedDir() + "/tokenizers/qwen3/tokenizer.json";
   auto make = [&](const std::string& dir, int seed, const std::string& env) {
     return Shell(env + " " + testing::LieqBinary() + " make-random --like tiny-qwen3 --seed " +
-                 std::to_string(seed) + " --tokenizer " + tokenizer + " -o " + dir + " --force");
+                 std::to_string(seed) + " -o " + dir + " --force");
   };
   int n = 0;
   for (const Step& step : steps) {
@@ -255,8 +254,7 @@ TEST_F(InterruptedRuns, KillAtEveryStepOfTheFolderSwapLosesNothing) {
       EXPECT_TRUE(fs::exists(dest + "/.lieq-manifest.json")) << step.at;
     }
     // The next command that writes `dest` (here refused: no --force) recovers first.
-    const CmdResult refused =
-        Lieq("make-random --like tiny-qwen3 --tokenizer " + tokenizer + " -o " + dest);
+    const CmdResult refused = Lieq("make-random --like tiny-qwen3 -o " + dest);
     EXPECT_NE(refused.code, 0) << refused.output;
     EXPECT_NE(refused.output.find("--force"), std::string::npos) << refused.output;
     const std::string recovered = ReadBytes(dest + "/model.safetensors");
