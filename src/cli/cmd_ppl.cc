@@ -41,6 +41,7 @@ Status RunPpl(const PplCliOptions& o) {
   // Checks before work (cli/preflight.h).
   LIEQ_RETURN_IF_ERROR(PreflightModelPath(o.model));
   LIEQ_RETURN_IF_ERROR(PreflightInputFile(o.text, "--text"));
+  LIEQ_ASSIGN_OR_RETURN(std::string text, ReadTextFile(o.text));  // bounded (kMaxTextFileBytes)
   const uint64_t file_bytes = ModelFileBytes(o.model);
   LIEQ_RETURN_IF_ERROR(CheckMemory({file_bytes, 0, "model files"}, "ppl"));
   LIEQ_ASSIGN_OR_RETURN(Model model, LoadModel(o.model));
@@ -59,7 +60,6 @@ Status RunPpl(const PplCliOptions& o) {
   }
   if (!model.tokenizer) return InvalidArgument(o.model + ": the model has no tokenizer");
   LIEQ_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Create(*model.tokenizer));
-  LIEQ_ASSIGN_OR_RETURN(std::string text, ReadTextFile(o.text));
   Result<std::vector<int32_t>> tokens = tokenizer.Encode(text, /*add_special=*/true);
   if (!tokens.ok()) return tokens.status().WithContext(o.text);
   if (options.protocol == PplProtocol::kLlamaCpp && tokenizer.add_bos()) {

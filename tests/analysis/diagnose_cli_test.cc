@@ -80,7 +80,8 @@ TEST_F(DiagnoseCliTest, WritesEveryOutputWithAllNumbers) {
 TEST_F(DiagnoseCliTest, RefusesToOverwriteWithoutForce) {
   const CmdResult r = Lieq(Diagnose() + " -o " + Path("out"));
   EXPECT_NE(r.code, 0);
-  EXPECT_NE(r.output.find("diagnostics.json"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(Path("out") + ": already exists (use --force"), std::string::npos)
+      << r.output;
 }
 
 TEST_F(DiagnoseCliTest, BadOptionsAreClearErrors) {
