@@ -148,6 +148,18 @@ Status RunQuantize(const QuantizeCliOptions& o) {
     LIEQ_RETURN_IF_ERROR(CheckGroupSize(
         model, plan.group_size, o.group_size > 0 ? "--group-size" : "the plan's group_size"));
   }
+  {  // Room for the output: b bits per quantized weight plus FP16 scale and zero per group.
+    uint64_t bytes = 0;
+    ForEachTensor(model.config, model.weights, [&](TensorSlot& slot) {
+      const auto n = static_cast<uint64_t>(slot.view->NumElements());
+      const int bits = slot.block >= 0 ? plan.bits[static_cast<size_t>(slot.block)] : 0;
+      bytes += slot.is_linear && bits > 0
+                   ? n * static_cast<uint64_t>(bits) / 8 + n / static_cast<uint64_t>(plan.group_size) * 4
+                   : static_cast<uint64_t>(slot.view->SizeBytes());
+    });
+    LIEQ_RETURN_IF_ERROR(o.format == "gguf" ? PreflightOutputFile(o.out, o.force, bytes)
+                                            : PreflightOutputFolder(o.out, o.force, bytes));
+  }
   {
     const ModelConfig& c = model.config;
     const int64_t seq = o.calib_seq > 0 ? o.calib_seq : 2048;
