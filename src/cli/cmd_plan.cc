@@ -22,8 +22,9 @@ struct PlanCliOptions {
   std::string model;
   std::string diagnostics;
   std::string budget;
-  std::string bits = "2,4";
+  std::string bits;  // default: 2,4 for the paper rule, 2,3,4,8 for the optimal one
   std::string rank_by = "proxy";
+  std::string rule;  // default: planner.h's (optimal for kl or 3+ widths, else paper)
   uint64_t seed = 0;
   int group_size = 128;
   DiagnoseSettings diagnose;  // when planning from MODEL with a score rule
@@ -51,11 +52,23 @@ Result<std::vector<double>> PickScores(const DiagnosticsScores& s, const std::st
 Status RunPlan(const PlanCliOptions& o) {
   // Cheap checks first, before any model is loaded or diagnosed.
   LIEQ_ASSIGN_OR_RETURN(const double budget, ParseBudget(o.budget));
-  LIEQ_ASSIGN_OR_RETURN(const std::vector<int> candidates, ParseBitList(o.bits, "--bits"));
+  const bool optimal = o.rule == "optimal" || (o.rule.empty() && o.rank_by == "kl");
+  LIEQ_ASSIGN_OR_RETURN(const std::vector<int> candidates, ParseBitList(!o.bits.empty() ? o.bits
+                                                                        : optimal       ? "2,3,4,8"
+                                                                                        : "2,4",
+                                                                        "--bits"));
   if (std::find_if(std::begin(kRankByNames), std::end(kRankByNames),
                    [&](const char* name) { return o.rank_by == name; }) == std::end(kRankByNames)) {
     return InvalidArgument("--rank-by '" + o.rank_by +
-                           "' is unknown (proxy, ppl, combined, random, first-last)");
+                           "' is unknown (proxy, ppl, combined, kl, random, first-last)");
+  }
+  if (!o.rule.empty() && o.rule != "paper" && o.rule != "optimal") {
+    return InvalidArgument("--rule '" + o.rule + "' is unknown (paper, optimal)");
+  }
+  if (o.rank_by == "kl" && o.diagnostics.empty()) {
+    return InvalidArgument(
+        "--rank-by kl reads the measured sensitivity from --diagnostics FILE "
+        "(lieq diagnose --sensitivity-bits 2,3,4,8)");
   }
   if (o.model.empty() == o.diagnostics.empty()) {
     return InvalidArgument("give either MODEL or --diagnostics FILE (exactly one)");
@@ -69,6 +82,7 @@ Status RunPlan(const PlanCliOptions& o) {
   request.candidates = candidates;
   request.budget = budget;
   request.rank_by = o.rank_by;
+  request.rule = o.rule;
   request.seed = o.seed;
   request.group_size = o.group_size;
   ModelSizes sizes;
@@ -80,6 +94,15 @@ Status RunPlan(const PlanCliOptions& o) {
     if (!j.contains("sizes")) return InvalidArgument(o.diagnostics + ": no \"sizes\" object");
     LIEQ_ASSIGN_OR_RETURN(sizes, ModelSizesFromJson(j["sizes"], o.diagnostics));
     LIEQ_ASSIGN_OR_RETURN(request.scores, PickScores(scores, o.rank_by, o.diagnostics));
+    if (o.rank_by == "kl") {
+      if (scores.kl.empty()) {
+        return InvalidArgument(o.diagnostics +
+                               ": has no measured sensitivity (diagnose with --sensitivity-bits)");
+      }
+      request.cost_widths = scores.kl_widths;
+      request.costs = scores.kl;
+      request.cost_source = "kl " + scores.kl_method;
+    }
     model_name = scores.model;
     diagnostics_name = o.diagnostics;
   } else {
@@ -147,9 +170,15 @@ void RegisterPlan(CLI::App& root, Status& result) {
   app->add_option("--budget", opts->budget,
                   "Average bits per block linear weight, between the lowest and highest --bits")
       ->required();
-  app->add_option("--bits", opts->bits, "Candidate widths, comma-separated (default 2,4)");
+  app->add_option("--bits", opts->bits,
+                  "Candidate widths, comma-separated (default 2,4; 2,3,4,8 with --rule optimal "
+                  "or --rank-by kl)");
   app->add_option("--rank-by", opts->rank_by,
-                  "proxy (default) | ppl | combined | random | first-last");
+                  "proxy (default) | ppl | combined | kl (measured sensitivity, --diagnostics) | "
+                  "random | first-last");
+  app->add_option("--rule", opts->rule,
+                  "paper (two widths, top blocks to the high one) | optimal (exact knapsack over "
+                  "the blocks' bytes); default: optimal for kl or 3+ widths, else paper");
   app->add_option("--seed", opts->seed, "Seed for --rank-by random (and calibration)");
   app->add_option("--group-size", opts->group_size, "Quantization group size (32, 64, 128)");
   app->add_option("--calib", opts->diagnose.calib, "Calibration file (planning from MODEL)");
