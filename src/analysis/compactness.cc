@@ -145,6 +145,20 @@ void MeasureProjection(const ModelConfig& c, const Linear& layer, Projection p, 
   }
 }
 
+// The projections a per-projection aggregate averages.
+std::span<const Projection> AggregatedProjections(Aggregate how) {
+  static constexpr Projection kAttentionProjections[] = {Projection::kQ, Projection::kK,
+                                                         Projection::kV, Projection::kO};
+  switch (how) {
+    case Aggregate::kAttention:
+      return kAttentionProjections;
+    case Aggregate::kQkv:
+      return std::span<const Projection>(kAttentionProjections).first(3);
+    default:
+      return kAllProjections;
+  }
+}
+
 }  // namespace
 
 double UnitMetrics::DeltaR(int seeds) const {
@@ -176,7 +190,7 @@ double BlockCompactness::DeltaR(Aggregate how, int seeds) const {
   if (how == Aggregate::kFlat) {
     for (const UnitMetrics& u : units) v.push_back(u.DeltaR(seeds));
   } else {
-    for (Projection p : kAllProjections) {
+    for (Projection p : AggregatedProjections(how)) {
       const double m = ProjectionDeltaR(p, seeds);
       if (!std::isnan(m)) v.push_back(m);
     }
@@ -189,7 +203,7 @@ double BlockCompactness::DeltaE(Aggregate how, int seeds) const {
   if (how == Aggregate::kFlat) {
     for (const UnitMetrics& u : units) v.push_back(u.DeltaE(seeds));
   } else {
-    for (Projection p : kAllProjections) {
+    for (Projection p : AggregatedProjections(how)) {
       const double m = ProjectionDeltaE(p, seeds);
       if (!std::isnan(m)) v.push_back(m);
     }

@@ -40,6 +40,8 @@ struct UnitMetrics {
 enum class Aggregate {
   kFlat,        // mean over every unit (each head counts once)
   kProjection,  // mean over projections of the per-projection mean over heads
+  kAttention,   // the same over q, k, v, o only
+  kQkv,         // the same over q, k, v only (the attention projections' outputs)
 };
 
 struct BlockCompactness {

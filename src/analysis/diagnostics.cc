@@ -46,12 +46,26 @@ nlohmann::json RuleRhoJson(const std::vector<RuleRho>& rules) {
 
 }  // namespace
 
-const char* AggregateName(Aggregate a) { return a == Aggregate::kFlat ? "flat" : "projection"; }
+const char* AggregateName(Aggregate a) {
+  switch (a) {
+    case Aggregate::kFlat:
+      return "flat";
+    case Aggregate::kAttention:
+      return "attention";
+    case Aggregate::kQkv:
+      return "qkv";
+    default:
+      return "projection";
+  }
+}
 
 Result<Aggregate> AggregateFromName(const std::string& name) {
   if (name == "flat") return Aggregate::kFlat;
   if (name == "projection") return Aggregate::kProjection;
-  return InvalidArgument("--aggregate '" + name + "' is unknown (flat, projection)");
+  if (name == "attention") return Aggregate::kAttention;
+  if (name == "qkv") return Aggregate::kQkv;
+  return InvalidArgument("--aggregate '" + name +
+                         "' is unknown (flat, projection, attention, qkv)");
 }
 
 Result<std::vector<Projection>> ParseProjections(const std::string& list) {
@@ -83,9 +97,9 @@ BlockScores ComputeBlockScores(const Diagnostics& d) {
   s.delta_e_flat = PerBlock(d, [](const auto& b) { return b.DeltaE(Aggregate::kFlat); });
   s.delta_e_projection =
       PerBlock(d, [](const auto& b) { return b.DeltaE(Aggregate::kProjection); });
-  const bool flat = d.settings.aggregate == Aggregate::kFlat;
-  s.proxy = flat ? s.delta_r_flat : s.delta_r_projection;
-  s.delta_e = flat ? s.delta_e_flat : s.delta_e_projection;
+  const Aggregate how = d.settings.aggregate;
+  s.proxy = PerBlock(d, [how](const auto& b) { return b.DeltaR(how); });
+  s.delta_e = PerBlock(d, [how](const auto& b) { return b.DeltaE(how); });
   if (d.ppl) s.delta_ppl = d.ppl->delta_ppl;
 
   const auto& w = d.settings.weights;

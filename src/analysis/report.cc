@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis/rank_stats.h"
+
 namespace lieq {
 namespace {
 
@@ -159,8 +161,7 @@ std::string ScatterSvg(const Diagnostics& d) {
     return kTop + (kPlot - 40) * (yhi - y) / (yhi - ylo);
   };
   const RhoTable rho = ComputeRho(d);
-  const double r = d.settings.aggregate == Aggregate::kFlat ? rho.proxy_flat.back()
-                                                            : rho.proxy_projection.back();
+  const double r = SpearmanRho(s.proxy, s.delta_ppl);
   svg += "<text x=\"" + std::to_string(kLeft) + "\" y=\"18\" font-weight=\"bold\">proxy s_l vs " +
          "ΔPPL, Spearman ρ = " + Fixed(r, 3) + "</text>\n";
   svg += "<rect x=\"" + std::to_string(kLeft) + "\" y=\"" + std::to_string(kTop) + "\" width=\"" +

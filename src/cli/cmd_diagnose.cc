@@ -175,7 +175,8 @@ void RegisterDiagnose(CLI::App& root, Status& result) {
       ->check(CLI::PositiveNumber);
   app->add_option("--aggregate", opts->aggregate,
                   "Block proxy: 'projection' = mean of per-projection means (default), 'flat' = "
-                  "mean over all heads and projections");
+                  "mean over all heads and projections, 'attention' / 'qkv' = projection means "
+                  "over q, k, v, o / q, k, v only");
   app->add_option("--weights", opts->weights,
                   "Combined score weights W_PPL,W_R,W_E of the min-max normalised metrics "
                   "(default 1,1,1)");

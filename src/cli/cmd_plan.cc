@@ -190,7 +190,7 @@ void RegisterPlan(CLI::App& root, Status& result) {
                   "Held-out text for --rank-by ppl/combined");
   app->add_option("--twin-seeds", opts->diagnose.twin_seeds, "Random twins (default 3)")
       ->check(CLI::PositiveNumber);
-  app->add_option("--aggregate", opts->aggregate, "projection (default) | flat");
+  app->add_option("--aggregate", opts->aggregate, "projection (default) | flat | attention | qkv");
   app->add_option("-o,--output", opts->output, "BitPlan JSON to write");
   app->add_flag("--force", opts->force, "Overwrite an existing output");
   AddCommonOptions(*app, opts->common);

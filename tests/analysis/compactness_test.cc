@@ -112,6 +112,22 @@ TEST_F(CompactnessTest, LowRankProjectionIsMoreCompactThanItsTwin) {
   EXPECT_DOUBLE_EQ(b.DeltaR(Aggregate::kFlat), b.DeltaR(Aggregate::kProjection));
 }
 
+TEST_F(CompactnessTest, AttentionAggregatesAverageTheirProjectionMeans) {
+  const CompactnessResult r = Measure({});
+  const BlockCompactness& b = r.blocks[0];
+  const auto mean = [&](std::initializer_list<Projection> ps, bool energy) {
+    double sum = 0;
+    for (Projection p : ps) sum += energy ? b.ProjectionDeltaE(p) : b.ProjectionDeltaR(p);
+    return sum / static_cast<double>(ps.size());
+  };
+  using P = Projection;
+  EXPECT_DOUBLE_EQ(b.DeltaR(Aggregate::kQkv), mean({P::kQ, P::kK, P::kV}, false));
+  EXPECT_DOUBLE_EQ(b.DeltaE(Aggregate::kQkv), mean({P::kQ, P::kK, P::kV}, true));
+  EXPECT_DOUBLE_EQ(b.DeltaR(Aggregate::kAttention), mean({P::kQ, P::kK, P::kV, P::kO}, false));
+  EXPECT_DOUBLE_EQ(b.DeltaR(Aggregate::kProjection),
+                   mean({P::kQ, P::kK, P::kV, P::kO, P::kGate, P::kUp, P::kDown}, false));
+}
+
 TEST_F(CompactnessTest, BadInputsAreErrors) {
   ThreadPool pool(1);
   CompactnessOptions o;
