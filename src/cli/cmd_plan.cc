@@ -13,6 +13,7 @@
 #include "io/model_loader.h"
 #include "plan/bit_plan.h"
 #include "plan/model_sizes.h"
+#include "plan/plan_scores.h"
 #include "plan/planner.h"
 
 namespace lieq::cli {
@@ -33,21 +34,6 @@ struct PlanCliOptions {
   bool force = false;
   CommonOptions common;
 };
-
-// Scores of `rank_by` from a diagnostics file's scores (empty for score-free rules).
-Result<std::vector<double>> PickScores(const DiagnosticsScores& s, const std::string& rank_by,
-                                       const std::string& source) {
-  if (rank_by == "proxy") return s.proxy;
-  if (rank_by == "combined") return s.combined;
-  if (rank_by == "ppl") {
-    if (s.ppl.empty()) {
-      return InvalidArgument(source +
-                             ": has no ΔPPL (diagnose with --eval-text) for --rank-by ppl");
-    }
-    return s.ppl;
-  }
-  return std::vector<double>{};
-}
 
 Status RunPlan(const PlanCliOptions& o) {
   // Cheap checks first, before any model is loaded or diagnosed.
@@ -93,16 +79,7 @@ Status RunPlan(const PlanCliOptions& o) {
     LIEQ_ASSIGN_OR_RETURN(DiagnosticsScores scores, DiagnosticsScoresFromJson(j, o.diagnostics));
     if (!j.contains("sizes")) return InvalidArgument(o.diagnostics + ": no \"sizes\" object");
     LIEQ_ASSIGN_OR_RETURN(sizes, ModelSizesFromJson(j["sizes"], o.diagnostics));
-    LIEQ_ASSIGN_OR_RETURN(request.scores, PickScores(scores, o.rank_by, o.diagnostics));
-    if (o.rank_by == "kl") {
-      if (scores.kl.empty()) {
-        return InvalidArgument(o.diagnostics +
-                               ": has no measured sensitivity (diagnose with --sensitivity-bits)");
-      }
-      request.cost_widths = scores.kl_widths;
-      request.costs = scores.kl;
-      request.cost_source = "kl " + scores.kl_method;
-    }
+    LIEQ_RETURN_IF_ERROR(ApplyDiagnosticsScores(scores, o.diagnostics, request));
     model_name = scores.model;
     diagnostics_name = o.diagnostics;
   } else {
