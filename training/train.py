@@ -45,6 +45,22 @@ PRESETS = {
                  num_attention_heads=5, num_key_value_heads=1, head_dim=64,
                  max_position_embeddings=512, rope_theta=500000.0, rms_norm_eps=1e-5,
                  tie_word_embeddings=False)),
+    # Sensitive reference model (issue 17): as few non-embedding parameters as the K-quant
+    # constraint allows (every matrix's input dimension a multiple of 256: hidden 256, ffn 256,
+    # 4 q heads x 64 = 256 into o_proj; 1 kv head, Qwen3-4B's 4:1 GQA ratio; 8 blocks: 2.88 M
+    # non-embedding parameters), a 2048-token vocabulary (own tokenizer and token files), as
+    # many tokens per parameter as ~100 min of the 2 cores give, cosine to 0.05 of the peak.
+    # "train" entries are the defaults of the command-line options for this preset.
+    "qwen3-s": dict(
+        name="lieq-ref-qwen3-s", seed=3,
+        cfg=dict(arch="qwen3", hidden_size=256, intermediate_size=256, num_hidden_layers=8,
+                 num_attention_heads=4, num_key_value_heads=1, head_dim=64,
+                 max_position_embeddings=512, rope_theta=1000000.0, rms_norm_eps=1e-6,
+                 tie_word_embeddings=True),
+        train=dict(tokenizer_dir=os.path.join(HERE, "runs", "tokenizer-s"),
+                   data_cache=os.path.join(HERE, "runs", "data-s"),
+                   steps=2400, lr=4e-3, warmup=100, min_lr_ratio=0.05,
+                   eval_every=250, val_windows=128)),
 }
 
 
@@ -112,6 +128,8 @@ def main():
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data", "train"))
     ap.add_argument("--tokenizer-dir", default=os.path.join(HERE, "runs", "tokenizer"))
+    ap.add_argument("--data-cache", default=os.path.join(HERE, "runs", "data"),
+                    help="folder of the tokenized {train,val}.bin (one per tokenizer)")
     ap.add_argument("--run-dir", default=None, help="default training/runs/NAME")
     ap.add_argument("--out", default=None, help="default models/NAME")
     ap.add_argument("--init-from", default=None,
@@ -120,6 +138,9 @@ def main():
                          "--step-offset so it does not replay the first stage's batches)")
     ap.add_argument("--step-offset", type=int, default=0,
                     help="added to the step when drawing batches (continuation stages)")
+    # A preset may change option defaults (its "train" dict); explicit options still win.
+    first, _ = ap.parse_known_args()
+    ap.set_defaults(**PRESETS[first.preset].get("train", {}))
     args = ap.parse_args()
     preset = PRESETS[args.preset]
     name = preset["name"]
@@ -131,9 +152,9 @@ def main():
     torch.set_num_threads(args.threads)
 
     tok_path = os.path.join(args.tokenizer_dir, "tokenizer.json")
-    meta = data.prepare(args.data, tok_path, os.path.join(HERE, "runs", "data"))
-    train_tokens = data.load_tokens(os.path.join(HERE, "runs", "data"), "train")
-    val_tokens = data.load_tokens(os.path.join(HERE, "runs", "data"), "val")
+    meta = data.prepare(args.data, tok_path, args.data_cache)
+    train_tokens = data.load_tokens(args.data_cache, "train")
+    val_tokens = data.load_tokens(args.data_cache, "val")
     tok = data.bpe.Tokenizer(tok_path)
     eot = tok.specials["<|endoftext|>"]
     cfg = M.Config(vocab_size=len(tok.vocab), bos_token_id=eot, eos_token_id=eot,

@@ -7,6 +7,9 @@
 extern "C" char* openblas_get_corename(void);
 
 namespace lieq {
+namespace {
+constexpr const char* kCoreTypeSetByLieq = "LIEQ_OPENBLAS_CORETYPE_SET";
+}  // namespace
 
 std::string ChooseOpenBlasCoreType(const CpuFeatures& cpu) {
   if (cpu.arch != "x86_64") return "";
@@ -22,7 +25,15 @@ void EnsureOpenBlasCoreType(char** argv) {
   const std::string core = ChooseOpenBlasCoreType(DetectCpuFeatures());
   if (core.empty()) return;
   ::setenv("OPENBLAS_CORETYPE", core.c_str(), 1);
+  ::setenv(kCoreTypeSetByLieq, "1", 1);  // tells OpenBlasCoreSource the value is ours
   ::execv("/proc/self/exe", argv);  // on failure, carry on with OpenBLAS's own choice
+}
+
+std::string OpenBlasCoreSource() {
+  const char* value = std::getenv("OPENBLAS_CORETYPE");
+  if (value == nullptr) return "OpenBLAS's own choice";
+  const std::string source = std::getenv(kCoreTypeSetByLieq) ? "set by lieq" : "from the environment";
+  return std::string("OPENBLAS_CORETYPE=") + value + ", " + source;
 }
 
 std::string OpenBlasCoreName() {

@@ -23,4 +23,8 @@ void EnsureOpenBlasCoreType(char** argv);
 // The core OpenBLAS is using in this process ("SkylakeX", "Haswell", "Zen", ...).
 std::string OpenBlasCoreName();
 
+// Where that choice came from: "OPENBLAS_CORETYPE=X, set by lieq", "OPENBLAS_CORETYPE=X, from the
+// environment" (a user's or the machine's value, always kept) or "OpenBLAS's own choice".
+std::string OpenBlasCoreSource();
+
 }  // namespace lieq

@@ -41,10 +41,7 @@ SimdReport MakeSimdReport() {
       {"row decode (prefill, packed weights)", RowDecodeSimdTarget(), ""},
       {"widen BF16/F16 (prefill)", WidenSimdTarget(), ""},
       {"sgemm (prefill)", "OpenBLAS",
-       "core " + OpenBlasCoreName() + (std::getenv("OPENBLAS_CORETYPE")
-                                           ? std::string(" (OPENBLAS_CORETYPE=") +
-                                                 std::getenv("OPENBLAS_CORETYPE") + ")"
-                                           : std::string(" (OpenBLAS's own choice)"))},
+       "core " + OpenBlasCoreName() + " (" + OpenBlasCoreSource() + ")"},
   };
   return r;
 }

@@ -66,12 +66,8 @@ HWY_BEFORE_NAMESPACE();
 // the Q2_K kernel's vpdpbusd needs; its run-time check does require AVX512-VNNI, so adding the
 // attribute for this target is safe.
 #if HWY_TARGET == HWY_AVX3_DL
-#if HWY_COMPILER_CLANG
-#pragma clang attribute push(__attribute__((target("avx512vnni"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512vnni")
-#endif
+HWY_POP_ATTRIBUTES
+HWY_PUSH_ATTRIBUTES(HWY_TARGET_STR ",avx512vnni")
 #endif
 namespace lieq {
 namespace HWY_NAMESPACE {
@@ -929,11 +925,8 @@ const char* VecDotTargetImpl() { return hwy::TargetName(HWY_TARGET); }
 }  // namespace HWY_NAMESPACE
 }  // namespace lieq
 #if HWY_TARGET == HWY_AVX3_DL
-#if HWY_COMPILER_CLANG
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+HWY_POP_ATTRIBUTES
+HWY_PUSH_ATTRIBUTES(HWY_TARGET_STR)  // what HWY_AFTER_NAMESPACE pops
 #endif
 HWY_AFTER_NAMESPACE();
 

@@ -114,5 +114,43 @@ TEST_F(CliTest, OutputsAreNotOverwrittenWithoutForce) {
   EXPECT_EQ(Lieq("logits " + model() + " --tokens 1,2,3 --force -o " + out).code, 0);
 }
 
+// lieq --version: CPU features and the SIMD target of every kernel family (portable build).
+TEST(CliVersion, PrintsCpuFeaturesAndKernelTargets) {
+  const CmdResult text = Lieq("--version");
+  ASSERT_EQ(text.code, 0) << text.output;
+  EXPECT_NE(text.output.find("lieq 0.1.0"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("cpu features:"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("integer dot (decode, packed weights): "), std::string::npos)
+      << text.output;
+  const CmdResult js = Lieq("--version --json");
+  ASSERT_EQ(js.code, 0) << js.output;
+  const nlohmann::json j = nlohmann::json::parse(js.output);
+  EXPECT_EQ(j["version"], "lieq 0.1.0");
+  EXPECT_FALSE(j["cpu"]["flags"].empty());
+  ASSERT_EQ(j["kernels"].size(), 5u);
+  for (const auto& family : j["kernels"]) EXPECT_FALSE(family["target"].get<std::string>().empty());
+}
+
+// Without OPENBLAS_CORETYPE in the environment, lieq re-executes itself with the core it chose
+// from CPUID, so prefill reaches the fast sgemm kernels on CPUs Debian's OpenBLAS does not know.
+TEST(CliVersion, ChoosesTheOpenBlasCoreItself) {
+  const CmdResult js = Lieq("--version --json");  // (env -u below: this process has it set)
+  ASSERT_EQ(js.code, 0);
+  const std::string choice = nlohmann::json::parse(js.output)["openblas_coretype_choice"];
+  std::string output;
+  ASSERT_EQ(RunCommand("env -u OPENBLAS_CORETYPE " + LieqBinary() + " --version --json", &output),
+            0)
+      << output;
+  const nlohmann::json j = nlohmann::json::parse(output);
+  const std::string sgemm = j["kernels"][4]["detail"];
+  if (choice.empty()) {
+    EXPECT_NE(sgemm.find("OpenBLAS's own choice"), std::string::npos) << sgemm;
+  } else {
+    EXPECT_NE(sgemm.find("core " + choice + " (OPENBLAS_CORETYPE=" + choice + ", set by lieq)"),
+              std::string::npos)
+        << sgemm;
+  }
+}
+
 }  // namespace
 }  // namespace lieq
