@@ -135,11 +135,18 @@ std::string BlocksSvg(const Diagnostics& d) {
   panels.push_back({"Δr proxy s_l (" + agg + " mean)", &s.proxy});
   panels.push_back(
       {"ΔE_k, k = " + std::to_string(d.settings.top_k) + " (" + agg + " mean)", &s.delta_e});
-  const char* colours[] = {"#c0504d", "#4f81bd", "#9bbb59"};
+  std::vector<double> kl_lowest;  // measured sensitivity at the lowest width
+  if (!s.kl_widths.empty()) {
+    for (const auto& row : s.kl) kl_lowest.push_back(row.front());
+    panels.push_back({"KL with only the block at " + std::to_string(s.kl_widths.front()) +
+                          " bits (" + d.sensitivity->method + ")",
+                      &kl_lowest});
+  }
+  const char* colours[] = {"#c0504d", "#4f81bd", "#9bbb59", "#8064a2"};
   std::string svg = SvgOpen(kPanelWidth, kPanelHeight * static_cast<int>(panels.size()));
   for (size_t i = 0; i < panels.size(); ++i) {
     svg += BarPanel(panels[i].first, *panels[i].second, static_cast<int>(i) * kPanelHeight,
-                    colours[(i + (s.delta_ppl.empty() ? 1 : 0)) % 3]);
+                    colours[(i + (s.delta_ppl.empty() ? 1 : 0)) % 4]);
   }
   return svg + "</svg>\n";
 }

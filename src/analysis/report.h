@@ -13,7 +13,8 @@ namespace lieq {
 // what was not measured).
 std::string DiagnosticsCsv(const Diagnostics& d);
 
-// Per-block bars, one panel per metric (ΔPPL when measured, Δr proxy, ΔE_k).
+// Per-block bars, one panel per metric (ΔPPL when measured, Δr proxy, ΔE_k, KL at the lowest
+// measured width when measured).
 std::string BlocksSvg(const Diagnostics& d);
 
 // Proxy (x) against ΔPPL (y), one labelled dot per block; a note when ΔPPL was not measured.

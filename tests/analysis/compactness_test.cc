@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "analysis/proxy_rules.h"
 #include "core/rng.h"
 #include "io/model_loader.h"
 #include "io/random_model.h"
@@ -126,6 +127,29 @@ TEST_F(CompactnessTest, AttentionAggregatesAverageTheirProjectionMeans) {
   EXPECT_DOUBLE_EQ(b.DeltaR(Aggregate::kAttention), mean({P::kQ, P::kK, P::kV, P::kO}, false));
   EXPECT_DOUBLE_EQ(b.DeltaR(Aggregate::kProjection),
                    mean({P::kQ, P::kK, P::kV, P::kO, P::kGate, P::kUp, P::kDown}, false));
+}
+
+TEST_F(CompactnessTest, ProxyRulesMatchTheAggregatesAndSingleTwins) {
+  const CompactnessResult r = Measure({});
+  const BlockCompactness& b = r.blocks[1];
+  const std::vector<ProxyRule> rules = AllProxyRules();
+  ASSERT_EQ(rules.size(), 12u);  // flat, projection, attention, qkv, mlp and the 7 projections
+  EXPECT_EQ(RuleDeltaR(b, rules[0]), b.DeltaR(Aggregate::kFlat));
+  EXPECT_EQ(RuleDeltaR(b, rules[1]), b.DeltaR(Aggregate::kProjection));
+  EXPECT_EQ(RuleDeltaE(b, rules[2]), b.DeltaE(Aggregate::kAttention));
+  EXPECT_EQ(RuleDeltaR(b, rules[3]), b.DeltaR(Aggregate::kQkv));
+  // Twin 0 alone is the first-one-twin mean.
+  EXPECT_DOUBLE_EQ(RuleDeltaR(b, rules[1], 0), b.DeltaR(Aggregate::kProjection, 1));
+  EXPECT_DOUBLE_EQ(RuleDeltaE(b, rules[0], 0), b.DeltaE(Aggregate::kFlat, 1));
+  EXPECT_EQ(rules.back().name, "down");
+  // ρ against a target that is the rule's own value: 1 with all twins.
+  std::vector<double> target;
+  for (const BlockCompactness& block : r.blocks) target.push_back(RuleDeltaR(block, rules[1]));
+  const std::vector<RuleRho> rho = ComputeRuleRho(r.blocks, 3, target);
+  ASSERT_EQ(rho.size(), rules.size());
+  EXPECT_EQ(rho[1].name, "projection");
+  EXPECT_DOUBLE_EQ(rho[1].delta_r, 1.0);
+  EXPECT_EQ(rho[1].delta_r_single.size(), 3u);
 }
 
 TEST_F(CompactnessTest, BadInputsAreErrors) {

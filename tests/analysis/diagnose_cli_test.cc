@@ -232,6 +232,9 @@ TEST_F(DiagnoseCliTest, SensitivityIsReportedCachedAndPlannedFrom) {
   const std::string md((std::istreambuf_iterator<char>(report)), {});
   EXPECT_TRUE(Contains(md, "KL 2 bits")) << md;
   EXPECT_TRUE(Contains(md, "Averaging rules against ΔPPL")) << md;
+  std::ifstream svg(Path("kl/blocks.svg"));
+  const std::string bars((std::istreambuf_iterator<char>(svg)), {});
+  EXPECT_TRUE(Contains(bars, "KL with only the block at 2 bits (rtn g32)"));
 
   // A rerun loads every (block, width) from the cache and gives the same numbers.
   r = Lieq(cmd + " --json");
@@ -259,6 +262,14 @@ TEST_F(DiagnoseCliTest, SensitivityIsReportedCachedAndPlannedFrom) {
   EXPECT_TRUE(Contains(r.output, "has no measured sensitivity")) << r.output;
   r = Lieq(diag + " --budget 3 --rule greedy");
   EXPECT_TRUE(Contains(r.output, "--rule 'greedy' is unknown")) << r.output;
+
+  // lieq quantize --budget plans the same way.
+  r = Lieq("quantize " + Path("m") + " --budget 3 --bits 2,4 --rank-by kl --diagnostics " +
+           Path("kl/diagnostics.json") + " --method rtn --group-size 32 -o " + Path("q-kl") +
+           " --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const nlohmann::json q = nlohmann::json::parse(r.output.substr(r.output.find("{\n")));
+  EXPECT_EQ(q["bits"], plan["bits"]);
 }
 
 TEST_F(DiagnoseCliTest, PlanFromTheModelIsDeterministic) {
