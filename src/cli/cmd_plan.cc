@@ -130,6 +130,8 @@ Status RunPlan(const PlanCliOptions& o) {
         "\nbudget %.4g -> %.4f bits over block linear weights, %.4f over the whole file "
         "(group %d, FP16 scale+zero per group)\n",
         budget, plan.avg_bits_linear, plan.avg_bits_file, plan.group_size);
+    std::printf("signal %s, rule %s%s%s\n", plan.rank_by.c_str(), plan.rule.c_str(),
+                plan.cost.empty() ? "" : ", cost ", plan.cost.c_str());
     if (!o.output.empty()) std::printf("wrote %s\n", o.output.c_str());
   }
   return Status::Ok();

@@ -63,8 +63,7 @@ Result<BitPlan> PlanForBudget(const QuantizeCliOptions& o, const ModelConfig& co
   request.block_params =
       ModelSizesFromConfig(config, embed == DType::kF32 ? 32 : 16).block_linear_params;
   request.rule = o.rule;
-  if (o.rank_by == "proxy" || o.rank_by == "ppl" || o.rank_by == "combined" ||
-      o.rank_by == "kl") {
+  if (o.rank_by == "proxy" || o.rank_by == "ppl" || o.rank_by == "combined" || o.rank_by == "kl") {
     if (o.diagnostics.empty()) {
       return InvalidArgument("--budget with --rank-by " + o.rank_by +
                              " needs --diagnostics FILE (from `lieq diagnose`)");
