@@ -302,6 +302,11 @@ Result<CompactnessResult> MeasureCompactness(const Model& model, ThreadPool& poo
     for (Projection p : o.projections) {
       MeasureProjection(c, w.linear(p), p, l, grams.at(InputOf(p)), o, twin_std, block.units);
     }
+    for (auto& [in, gram] : grams) {  // the effective rank of the inputs themselves
+      if (gram.dim() <= kMaxInputRankDim) {
+        block.input_compact[static_cast<size_t>(in)] = Compactness(gram.Eigenvalues());
+      }
+    }
     result.spectrum_seconds += SecondsSince(spectrum_start);
     block.seconds = SecondsSince(block_start);
     if (o.store_block) o.store_block(l, block);

@@ -173,6 +173,11 @@ std::optional<BlockCompactness> DiagnoseCache::LoadProxy(uint64_t key, int block
     }
     out.units.push_back(std::move(m));
   }
+  std::vector<double> inputs;
+  if (!GetDoubles(j->value("input_compact", json()), out.input_compact.size(), &inputs)) {
+    return corrupt("bad input_compact");
+  }
+  std::copy(inputs.begin(), inputs.end(), out.input_compact.begin());
   if (log_ != nullptr) std::fprintf(log_, "[proxy] block %d/%d: cached\n", block + 1, blocks);
   return out;
 }
@@ -190,6 +195,7 @@ void DiagnoseCache::StoreProxy(uint64_t key, int block, const BlockCompactness& 
                      {"energy_twin", u.energy_twin}});
   }
   j["units"] = std::move(units);
+  j["input_compact"] = result.input_compact;
   const std::string path = ProxyPath(key, block);
   const Status s = WriteTextFileAtomically(path, j.dump() + "\n", WriteOptions{.overwrite = true});
   if (!s.ok()) Warn(s.message() + " (block " + std::to_string(block + 1) + " not cached)");

@@ -188,6 +188,11 @@ nlohmann::json DiagnosticsToJson(const Diagnostics& d) {
                             {"seconds", b.seconds},
                             {"by_projection", by_projection},
                             {"units", units}};
+    nlohmann::json inputs = nlohmann::json::object();
+    for (size_t i = 0; i < b.input_compact.size(); ++i) {
+      if (!std::isnan(b.input_compact[i])) inputs[kInputSiteNames[i]] = b.input_compact[i];
+    }
+    block["input_effective_rank"] = std::move(inputs);
     if (d.ppl) {
       block["ppl_skipped"] = d.ppl->ppl[l];
       block["delta_ppl"] = d.ppl->delta_ppl[l];

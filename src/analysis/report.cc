@@ -256,6 +256,26 @@ std::string ReportMarkdown(const Diagnostics& d) {
     rule_table(rho.rules_vs_kl, "KL at " + std::to_string(s.kl_widths.front()) + " bits");
   }
   md += "![per-block metrics](blocks.svg)\n\n![proxy vs ΔPPL](scatter.svg)\n\n";
+  md += "## Input effective rank\n\nCompact(H) of the inputs each projection reads (the twins' "
+        "outputs follow it: a low-rank input leaves Δr nothing to measure).\n\n| block |";
+  for (const char* name : kInputSiteNames) {
+    md += ' ';
+    md += name;
+    md += " |";
+  }
+  md += "\n|---|---|---|---|---|\n";
+  for (size_t l = 0; l < d.proxy.blocks.size(); ++l) {
+    md += "| ";
+    md += std::to_string(l);
+    md += " |";
+    for (double v : d.proxy.blocks[l].input_compact) {
+      md += ' ';
+      md += Fixed(v, 1);
+      md += " |";
+    }
+    md += "\n";
+  }
+  md += "\n";
   md += "## Per block\n\n| block | ΔPPL | Δr (proxy) | Δr flat | Δr proj | ΔE_k | combined |";
   std::string rule = "|---|---|---|---|---|---|---|";
   for (int b : s.kl_widths) {

@@ -93,7 +93,7 @@ Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& setting
     cache.emplace(std::move(opened));
     model_digest = ModelWeightsDigest(model);
     Hash64 h;
-    h.Str("lieq diagnose proxy 1").U64(model_digest).U64(TokensDigest(samples));
+    h.Str("lieq diagnose proxy 2").U64(model_digest).U64(TokensDigest(samples));
     h.U64(static_cast<uint64_t>(settings.samples)).U64(static_cast<uint64_t>(settings.seq));
     h.U64(settings.seed).U64(o.seed).U64(o.projections.size());
     for (Projection p : o.projections) h.U64(static_cast<uint64_t>(p));

@@ -152,6 +152,23 @@ TEST_F(CompactnessTest, ProxyRulesMatchTheAggregatesAndSingleTwins) {
   EXPECT_EQ(rho[1].delta_r_single.size(), 3u);
 }
 
+TEST_F(CompactnessTest, InputEffectiveRanksAreMeasuredPerSite) {
+  const CompactnessResult all = Measure({});
+  const ModelConfig& c = model_->config;
+  const int64_t widths[] = {c.hidden_size, c.q_dim(), c.hidden_size, c.intermediate_size};
+  for (const BlockCompactness& b : all.blocks) {
+    for (size_t i = 0; i < 4; ++i) {
+      EXPECT_GE(b.input_compact[i], 1.0) << kInputSiteNames[i];
+      EXPECT_LE(b.input_compact[i], static_cast<double>(widths[i])) << kInputSiteNames[i];
+    }
+  }
+  CompactnessOptions mlp;
+  mlp.projections = {Projection::kGate};
+  const CompactnessResult some = Measure(mlp);
+  EXPECT_TRUE(std::isnan(some.blocks[0].input_compact[0]));  // attention input not read
+  EXPECT_EQ(some.blocks[0].input_compact[2], all.blocks[0].input_compact[2]);
+}
+
 TEST_F(CompactnessTest, BadInputsAreErrors) {
   ThreadPool pool(1);
   CompactnessOptions o;
