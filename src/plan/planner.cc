@@ -101,7 +101,7 @@ Result<std::vector<std::vector<double>>> KlCosts(const PlanRequest& r,
   if (r.costs.size() != L) {
     return InvalidArgument("--rank-by kl needs measured costs for every block (" +
                            std::to_string(L) + "), got " + std::to_string(r.costs.size()) +
-                           " (diagnose with --sensitivity)");
+                           " (diagnose with --sensitivity-bits)");
   }
   std::vector<std::vector<double>> out(L);
   for (int b : widths) {
