@@ -47,6 +47,9 @@ for f in "$lieq" "$bench" "$peer_bin/llama-bench" "$peer_bin/llama-quantize"; do
   [ -x "$f" ] || { echo "missing $f (build lieq/bench_engine; scripts/peer/build_llamacpp.sh)" >&2; exit 1; }
 done
 log() { echo "bench: $*" >&2; }
+peer_root="$(dirname "$peer_bin")/.."
+log "llama.cpp $(cat "$peer_root/.lieq-commit" 2>/dev/null || echo '?'), variant: $(cat "$peer_root/.lieq-variant" 2>/dev/null || echo 'unrecorded (rebuild with scripts/peer/build_llamacpp.sh)')"
+log "lieq: $("$lieq" --version | sed -n 2p)"
 
 # --- models -------------------------------------------------------------------------------------
 mkdir -p "$work"

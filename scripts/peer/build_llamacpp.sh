@@ -75,12 +75,27 @@ fi
 echo "$commit" >"$peer_dir/.lieq-commit"  # read by the comparison scripts and reports
 
 # --- 3. llama.cpp -------------------------------------------------------------------------------
+# Variant: llama.cpp's native build (-march=native: its fastest kernels for this CPU), with AMX
+# compiled out on x86. ggml's AMX path (ggml_backend_amx_mul_mat) segfaults on Q4_K_M on Intel
+# Xeons with AMX at this commit, and lieq has no AMX kernels either, so the comparison is
+# AVX-512/AVX2 against AVX-512/AVX2 on every CPU. The variant is recorded for the reports.
+variant="native"
+native_flags=""
+if [ "$(uname -m)" = x86_64 ]; then
+  native_flags="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+  variant="native, AMX off ($native_flags)"
+fi
+if [ -f "$build_dir/CMakeCache.txt" ] && [ "$(cat "$peer_dir/.lieq-variant" 2>/dev/null)" != "$variant" ]; then
+  log "the build in $build_dir is another variant; reconfiguring"
+  rm -f "$build_dir/CMakeCache.txt"
+fi
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
   log "configuring llama.cpp in $build_dir"
   # CPU only (no GPU backend is enabled by default), no network code (OpenSSL/CURL), no server
   # (llama-cli now needs it; llama-simple and llama-completion cover plain generation).
   cmake -S "$peer_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=ON -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF \
+    -DGGML_NATIVE=ON -DCMAKE_C_FLAGS="$native_flags" -DCMAKE_CXX_FLAGS="$native_flags" \
+    -DBUILD_SHARED_LIBS=ON -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF \
     -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_TOOLS=ON \
     -DLLAMA_BUILD_EXAMPLES=ON >"$peer_dir/.lieq-configure.log" 2>&1 ||
     {
@@ -88,6 +103,7 @@ if [ ! -f "$build_dir/CMakeCache.txt" ]; then
       rm -f "$build_dir/CMakeCache.txt"
       exit 1
     }
+  echo "$variant" >"$peer_dir/.lieq-variant"
 fi
 log "building ${peer_targets[*]} (-j$jobs; the first build takes about 10 minutes on 2 cores)"
 cmake --build "$build_dir" -j "$jobs" --target "${peer_targets[@]}"
@@ -100,7 +116,7 @@ fi
 cmake --build "$tools_build_dir" -j "$jobs"
 
 # --- 5. Where things are ------------------------------------------------------------------------
-echo "llama.cpp commit: $commit (from $npm_package)"
+echo "llama.cpp commit: $commit (from $npm_package), variant: $variant"
 for t in "${peer_targets[@]}"; do
   echo "$t: $build_dir/bin/$t"
 done

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "analysis/diagnostics.h"
 #include "analysis/report.h"
@@ -15,6 +16,7 @@
 #include "io/model_loader.h"
 #include "model/finite_weights.h"
 #include "plan/model_sizes.h"
+#include "quant/block_quantizer.h"
 
 namespace lieq::cli {
 namespace {
@@ -23,6 +25,8 @@ struct DiagnoseCliOptions {
   DiagnoseSettings settings;
   std::string aggregate = "projection";
   std::string weights = "1,1,1";
+  std::string sensitivity_method = "gptq";
+  int group_size = 128;
   std::string out_dir;
   bool force = false;
   bool allow_nonfinite = false;
@@ -69,6 +73,9 @@ void PrintSummary(const Diagnostics& d) {
     }
     std::printf("Spearman rho(dE_k, dPPL): flat %.3f  projection-mean %.3f; combined %.3f\n",
                 rho.delta_e_flat, rho.delta_e_projection, rho.combined);
+    for (size_t w = 0; w < rho.kl.size(); ++w) {
+      std::printf("Spearman rho(KL at %d bits, dPPL): %.3f\n", s.kl_widths[w], rho.kl[w]);
+    }
   }
   std::printf("proxy %.2f s (forward %.2f s, spectra %.2f s), dPPL %.2f s, peak RSS %.0f MiB\n",
               d.proxy.forward_seconds + d.proxy.spectrum_seconds, d.proxy.forward_seconds,
@@ -109,7 +116,13 @@ Status RunDiagnose(DiagnoseCliOptions o) {
                o.settings.model.c_str(), static_cast<long long>(model.config.num_layers),
                static_cast<long long>(o.settings.samples), static_cast<long long>(o.settings.seq),
                o.settings.calib.c_str(), threads);
-  LIEQ_ASSIGN_OR_RETURN(Diagnostics d, RunDiagnostics(model, o.settings, pool, stderr));
+  std::optional<SensitivityRequest> sensitivity;
+  if (!o.settings.sensitivity_bits.empty()) {
+    LIEQ_ASSIGN_OR_RETURN(sensitivity,
+                          MakeSensitivityRequest(model, o.sensitivity_method, o.group_size, pool));
+  }
+  LIEQ_ASSIGN_OR_RETURN(Diagnostics d, RunDiagnostics(model, o.settings, pool, stderr,
+                                                      sensitivity ? &*sensitivity : nullptr));
   nlohmann::json j = DiagnosticsToJson(d);
   j["sizes"] = ModelSizesToJson(ModelSizesFromConfig(model.config, StoredBits(model)));
   j["threads"] = threads;
@@ -178,10 +191,18 @@ void RegisterDiagnose(CLI::App& root, Status& result) {
       ->check(CLI::PositiveNumber);
   app->add_option("--aggregate", opts->aggregate,
                   "Block proxy: 'projection' = mean of per-projection means (default), 'flat' = "
-                  "mean over all heads and projections");
+                  "mean over all heads and projections, 'attention' / 'qkv' = projection means "
+                  "over q, k, v, o / q, k, v only");
   app->add_option("--weights", opts->weights,
                   "Combined score weights W_PPL,W_R,W_E of the min-max normalised metrics "
                   "(default 1,1,1)");
+  app->add_option("--sensitivity-bits", s.sensitivity_bits,
+                  "Measure the KL divergence with only block l quantized at each of these widths "
+                  "(e.g. 2,3,4,8; L x widths passes; off by default)");
+  app->add_option("--sensitivity-method", opts->sensitivity_method,
+                  "Back-end of --sensitivity-bits: gptq (default) | rtn");
+  app->add_option("--group-size", opts->group_size,
+                  "Quantization group size of --sensitivity-bits (32, 64, 128; default 128)");
   app->add_option("-o,--output", opts->out_dir,
                   "Folder for diagnostics.json, diagnostics.csv, blocks.svg, scatter.svg, "
                   "report.md");

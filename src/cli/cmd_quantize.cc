@@ -17,6 +17,7 @@
 #include "model/finite_weights.h"
 #include "plan/bit_plan.h"
 #include "plan/model_sizes.h"
+#include "plan/plan_scores.h"
 #include "plan/planner.h"
 #include "quant/calibration.h"
 #include "quant/gguf_export.h"
@@ -32,6 +33,7 @@ struct QuantizeCliOptions {
   std::string budget;
   std::string bits = "2,4";
   std::string rank_by = "proxy";
+  std::string rule;  // planner.h's default
   std::string diagnostics;
   int uniform = 0;
   std::string method = "gptq";
@@ -65,18 +67,15 @@ Result<BitPlan> PlanForBudget(const QuantizeCliOptions& o, const ModelConfig& co
   request.group_size = o.group_size > 0 ? o.group_size : 128;
   request.block_params =
       ModelSizesFromConfig(config, embed == DType::kF32 ? 32 : 16).block_linear_params;
-  if (o.rank_by == "proxy" || o.rank_by == "ppl" || o.rank_by == "combined") {
+  request.rule = o.rule;
+  if (o.rank_by == "proxy" || o.rank_by == "ppl" || o.rank_by == "combined" || o.rank_by == "kl") {
     if (o.diagnostics.empty()) {
       return InvalidArgument("--budget with --rank-by " + o.rank_by +
                              " needs --diagnostics FILE (from `lieq diagnose`)");
     }
     LIEQ_ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(o.diagnostics));
     LIEQ_ASSIGN_OR_RETURN(DiagnosticsScores scores, DiagnosticsScoresFromJson(j, o.diagnostics));
-    request.scores = o.rank_by == "proxy" ? scores.proxy
-                     : o.rank_by == "ppl" ? scores.ppl
-                                          : scores.combined;
-    if (request.scores.empty())
-      return InvalidArgument(o.diagnostics + ": has no " + o.rank_by + " scores");
+    LIEQ_RETURN_IF_ERROR(ApplyDiagnosticsScores(scores, o.diagnostics, request));
   }
   LIEQ_ASSIGN_OR_RETURN(BitPlan plan, PlanBits(request));
   plan.model = o.model;
@@ -316,7 +315,9 @@ void RegisterQuantize(CLI::App& root, Status& result) {
                   "Average bits over block linear weights; plans with the LieQ planner");
   app->add_option("--bits", o->bits, "--budget: candidate widths (default 2,4)");
   app->add_option("--rank-by", o->rank_by,
-                  "--budget: proxy | ppl | combined (need --diagnostics) | random | first-last");
+                  "--budget: proxy | ppl | combined | kl (need --diagnostics) | random | "
+                  "first-last");
+  app->add_option("--rule", o->rule, "--budget: paper | optimal (see lieq plan --help)");
   app->add_option("--diagnostics", o->diagnostics,
                   "--budget: diagnostics.json from `lieq diagnose`");
   app->add_option("--uniform", o->uniform, "Every block at this width (2, 3, 4, 8)");
