@@ -145,7 +145,7 @@ std::optional<BlockCompactness> DiagnoseCache::LoadProxy(uint64_t key, int block
   std::optional<json> j = ReadCacheJson(path, [this](const std::string& m) { Warn(m); });
   if (!j) return std::nullopt;
   const auto corrupt = [&](const char* why) {
-    Warn(path + ": corrupt cache file (" + why + "); measuring block " + std::to_string(block + 1) +
+    Warn(path + ": corrupt cache file (" + why + "); measuring block " + std::to_string(block) +
          " again");
     return std::nullopt;
   };
@@ -178,7 +178,7 @@ std::optional<BlockCompactness> DiagnoseCache::LoadProxy(uint64_t key, int block
     return corrupt("bad input_compact");
   }
   std::copy(inputs.begin(), inputs.end(), out.input_compact.begin());
-  if (log_ != nullptr) std::fprintf(log_, "[proxy] block %d/%d: cached\n", block + 1, blocks);
+  if (log_ != nullptr) std::fprintf(log_, "[proxy] block %d of %d: cached\n", block, blocks);
   return out;
 }
 
@@ -198,7 +198,7 @@ void DiagnoseCache::StoreProxy(uint64_t key, int block, const BlockCompactness& 
   j["input_compact"] = result.input_compact;
   const std::string path = ProxyPath(key, block);
   const Status s = WriteTextFileAtomically(path, j.dump() + "\n", WriteOptions{.overwrite = true});
-  if (!s.ok()) Warn(s.message() + " (block " + std::to_string(block + 1) + " not cached)");
+  if (!s.ok()) Warn(s.message() + " (block " + std::to_string(block) + " not cached)");
 }
 
 std::optional<PplPass> DiagnoseCache::LoadPpl(uint64_t key, int block, int blocks) const {
@@ -217,7 +217,7 @@ std::optional<PplPass> DiagnoseCache::LoadPpl(uint64_t key, int block, int block
     if (block < 0) {
       std::fprintf(log_, "[ppl] base: cached ppl %.4f\n", out.ppl);
     } else {
-      std::fprintf(log_, "[ppl] skip block %d/%d: cached ppl %.4f\n", block + 1, blocks, out.ppl);
+      std::fprintf(log_, "[ppl] skip block %d of %d: cached ppl %.4f\n", block, blocks, out.ppl);
     }
   }
   return out;
@@ -244,7 +244,7 @@ std::optional<double> DiagnoseCache::LoadKl(uint64_t key, int block, int bits, i
     return std::nullopt;
   }
   if (log_ != nullptr) {
-    std::fprintf(log_, "[kl] block %d/%d at %d bits: cached %.6g\n", block + 1, blocks, bits, kl);
+    std::fprintf(log_, "[kl] block %d of %d at %d bits: cached %.6g\n", block, blocks, bits, kl);
   }
   return kl;
 }

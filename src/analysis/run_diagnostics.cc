@@ -81,7 +81,7 @@ Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& setting
   o.twin_std = d.settings.twin_std;
   if (log != nullptr) {
     o.progress = [log](int block, int blocks, double seconds) {
-      std::fprintf(log, "[proxy] block %d/%d  %.2f s\n", block + 1, blocks, seconds);
+      std::fprintf(log, "[proxy] block %d of %d  %.2f s\n", block, blocks, seconds);
     };
   }
   // --cache-dir: keys over everything each unit depends on (the weights' bytes, the tokens
@@ -115,7 +115,7 @@ Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& setting
     so.widths = sensitivity_bits;
     if (log != nullptr) {
       so.progress = [log, L = d.num_blocks](int block, int bits, double kl, double seconds) {
-        std::fprintf(log, "[kl] block %d/%lld at %d bits: %.6g  %.2f s\n", block + 1,
+        std::fprintf(log, "[kl] block %d of %lld at %d bits: %.6g  %.2f s\n", block,
                      static_cast<long long>(L), bits, kl, seconds);
       };
     }
@@ -151,7 +151,7 @@ Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& setting
       if (block < 0) {
         std::fprintf(log, "[ppl] base            ppl %.4f\n", value);
       } else {
-        std::fprintf(log, "[ppl] skip block %d/%lld ppl %.4f\n", block + 1,
+        std::fprintf(log, "[ppl] skip block %d of %lld ppl %.4f\n", block,
                      static_cast<long long>(L), value);
       }
     };

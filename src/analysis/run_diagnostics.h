@@ -19,7 +19,7 @@ struct SensitivityRequest {
   std::string method;
 };
 
-// Progress lines ("[proxy] block 3/16 0.8 s") go to `log` when not null. `model` is only
+// Progress lines ("[proxy] block 3 of 16  0.8 s", blocks from 0) go to `log` when not null. `model` is only
 // modified while sensitivity swaps a block's weights, and restored.
 // Errors: settings.sensitivity_bits without a request.
 Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& settings, ThreadPool& pool,

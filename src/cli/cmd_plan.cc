@@ -9,6 +9,7 @@
 #include "analysis/diagnostics.h"
 #include "analysis/run_diagnostics.h"
 #include "cli/command.h"
+#include "cli/preflight.h"
 #include "core/atomic_file.h"
 #include "io/model_loader.h"
 #include "plan/bit_plan.h"
@@ -60,9 +61,25 @@ Status RunPlan(const PlanCliOptions& o) {
     return InvalidArgument("give either MODEL or --diagnostics FILE (exactly one)");
   }
   const bool needs_scores = o.rank_by == "proxy" || o.rank_by == "ppl" || o.rank_by == "combined";
-  WriteOptions write;
-  write.overwrite = o.force;
-  if (!o.output.empty()) LIEQ_RETURN_IF_ERROR(CheckOutputWritable(o.output, write));
+  // Every input and output before the work (cli/preflight.h).
+  if (!o.output.empty()) LIEQ_RETURN_IF_ERROR(PreflightOutputFile(o.output, o.force));
+  if (!o.diagnostics.empty()) {
+    LIEQ_RETURN_IF_ERROR(PreflightInputFile(o.diagnostics, "--diagnostics"));
+  } else {
+    LIEQ_RETURN_IF_ERROR(PreflightModelPath(o.model));
+    if (needs_scores) {
+      if (o.diagnose.calib.empty()) {
+        return InvalidArgument("--rank-by " + o.rank_by + " from MODEL needs --calib FILE");
+      }
+      if (o.rank_by != "proxy" && o.diagnose.eval_text.empty()) {
+        return InvalidArgument("--rank-by " + o.rank_by + " from MODEL needs --eval-text FILE");
+      }
+      LIEQ_RETURN_IF_ERROR(PreflightCalibration(o.diagnose.calib, "--calib", 0));
+      if (!o.diagnose.eval_text.empty()) {
+        LIEQ_RETURN_IF_ERROR(PreflightInputFile(o.diagnose.eval_text, "--eval-text"));
+      }
+    }
+  }
 
   PlanRequest request;
   request.candidates = candidates;
@@ -88,12 +105,6 @@ Status RunPlan(const PlanCliOptions& o) {
     config = model.config;
     model_name = o.model;
     if (needs_scores) {
-      if (o.diagnose.calib.empty()) {
-        return InvalidArgument("--rank-by " + o.rank_by + " from MODEL needs --calib FILE");
-      }
-      if (o.rank_by != "proxy" && o.diagnose.eval_text.empty()) {
-        return InvalidArgument("--rank-by " + o.rank_by + " from MODEL needs --eval-text FILE");
-      }
       DiagnoseSettings settings = o.diagnose;
       settings.model = o.model;
       settings.seed = o.seed;
