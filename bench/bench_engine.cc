@@ -10,7 +10,10 @@
 // <weight bytes> is what one decode step reads of the weights (every linear layer + lm_head);
 // run_vs_llamacpp.sh divides it by the streaming bandwidth for the decode bandwidth fraction.
 //
-// Usage: bench_engine MODEL [--pp 512] [--tg 128] [--reps 3] [--threads 2]
+// Usage: bench_engine MODEL [--pp 512] [--tg 128] [--reps 3] [--threads 2] [--cpu-clock]
+//        --cpu-clock: time by this process's CPU time instead of the wall clock. With --threads 1
+//        that is the compute time alone, however busy the machine (other processes' time is not
+//        counted); for comparing two builds on a shared machine (bench/compare_native.sh).
 //        bench_engine --stream [--threads 2]   streaming read bandwidth, "STREAM <GB/s>": the
 //        median of 5 reads of a 1 GiB buffer split over the threads (the decode bound's divisor)
 #include <algorithm>
@@ -18,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -37,6 +41,7 @@ struct Options {
   int64_t tg = 128;
   int reps = 3;
   int threads = 2;
+  bool cpu_clock = false;
   bool stream = false;
 };
 
@@ -51,6 +56,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->pp = std::atoll(v);
     } else if (a == "--tg" && (v = next())) {
       o->tg = std::atoll(v);
+    } else if (a == "--cpu-clock") {
+      o->cpu_clock = true;
     } else if (a == "--reps" && (v = next())) {
       o->reps = std::atoi(v);
     } else if (a == "--threads" && (v = next())) {
@@ -90,26 +97,34 @@ std::vector<int32_t> RandomTokens(int64_t n, int64_t vocab, uint64_t seed) {
   return t;
 }
 
+// Seconds on the wall clock, or of this process's CPU time.
+double Seconds(bool cpu_clock) {
+  if (!cpu_clock) return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+  timespec t{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
 // Seconds for a prefill of `tokens` into an empty cache plus the last token's logits.
 double Prefill(Transformer& tr, std::span<const int32_t> tokens, std::vector<float>& hidden,
-               std::vector<float>& logits) {
+               std::vector<float>& logits, bool cpu_clock) {
   const ModelConfig& c = tr.config();
   KvCache cache(c, static_cast<int64_t>(tokens.size()));
-  const auto t0 = Clock::now();
+  const double t0 = Seconds(cpu_clock);
   Status s = tr.Forward(tokens, cache, hidden.data());
   if (!s.ok()) {
     std::fprintf(stderr, "%s\n", s.message().c_str());
     std::exit(1);
   }
   tr.Logits(hidden.data() + (tokens.size() - 1) * c.hidden_size, 1, logits.data());
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+  return Seconds(cpu_clock) - t0;
 }
 
 // Seconds for len(tokens) single-token steps from an empty cache, logits after each.
 double Decode(Transformer& tr, std::span<const int32_t> tokens, std::vector<float>& hidden,
-              std::vector<float>& logits) {
+              std::vector<float>& logits, bool cpu_clock) {
   KvCache cache(tr.config(), static_cast<int64_t>(tokens.size()));
-  const auto t0 = Clock::now();
+  const double t0 = Seconds(cpu_clock);
   for (size_t i = 0; i < tokens.size(); ++i) {
     Status s = tr.Forward(tokens.subspan(i, 1), cache, hidden.data());
     if (!s.ok()) {
@@ -118,7 +133,7 @@ double Decode(Transformer& tr, std::span<const int32_t> tokens, std::vector<floa
     }
     tr.Logits(hidden.data(), 1, logits.data());
   }
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+  return Seconds(cpu_clock) - t0;
 }
 
 // GB/s of a sequential read of a buffer far larger than the caches, split over the pool by
@@ -151,7 +166,7 @@ int Main(int argc, char** argv) {
   Options o;
   if (!ParseArgs(argc, argv, &o)) {
     std::fprintf(stderr,
-                 "usage: bench_engine MODEL [--pp 512] [--tg 128] [--reps 3] [--threads 2]\n"
+                 "usage: bench_engine MODEL [--pp 512] [--tg 128] [--reps 3] [--threads 2] [--cpu-clock]\n"
                  "       bench_engine --stream [--threads 2]\n");
     return 2;
   }
@@ -197,8 +212,8 @@ int Main(int argc, char** argv) {
                 static_cast<long long>(weight_bytes));
     std::fflush(stdout);
   };
-  report("pp", o.pp, [&](const std::vector<int32_t>& t) { return Prefill(tr, t, hidden, logits); });
-  report("tg", o.tg, [&](const std::vector<int32_t>& t) { return Decode(tr, t, hidden, logits); });
+  report("pp", o.pp, [&](const std::vector<int32_t>& t) { return Prefill(tr, t, hidden, logits, o.cpu_clock); });
+  report("tg", o.tg, [&](const std::vector<int32_t>& t) { return Decode(tr, t, hidden, logits, o.cpu_clock); });
   return 0;
 }
 

@@ -109,7 +109,8 @@ TEST_P(GoldenTest, ExcerptPerplexityMatchesPyTorch) {
               r->mean_nll, expected, r->ppl, ppl["perplexity"].get<double>());
 }
 
-INSTANTIATE_TEST_SUITE_P(ReferenceModels, GoldenTest, ::testing::Values("lieq-ref-qwen3", "lieq-ref-llama"));
+INSTANTIATE_TEST_SUITE_P(ReferenceModels, GoldenTest,
+                         ::testing::Values("lieq-ref-qwen3", "lieq-ref-llama", "lieq-ref-qwen3-s"));
 
 }  // namespace
 }  // namespace lieq
