@@ -7,6 +7,11 @@
 namespace lieq {
 
 void Q8Activations::Quantize(const float* x, int64_t n, int64_t cols, const Q8Layout& layout) {
+  Resize(n, cols, layout);
+  QuantizeRows(x, 0, n);
+}
+
+void Q8Activations::Resize(int64_t n, int64_t cols, const Q8Layout& layout) {
   assert(cols % layout.block == 0 && layout.block % 32 == 0);
   layout_ = layout;
   cols_ = cols;
@@ -16,9 +21,14 @@ void Q8Activations::Quantize(const float* x, int64_t n, int64_t cols, const Q8La
   scale_.resize(static_cast<size_t>(n * cols / layout.block));
   sum16_.resize(static_cast<size_t>(n * cols / 16));
   sum32_.resize(static_cast<size_t>(n * cols / 32));
+}
+
+void Q8Activations::QuantizeRows(const float* x, int64_t t0, int64_t t1) {
+  const Q8Layout& layout = layout_;
+  const int64_t cols = cols_;
   int perm[32];
   for (int c = 0; c < 32; ++c) perm[c] = Q8PermutedIndex(layout, c);
-  for (int64_t t = 0; t < n; ++t) {
+  for (int64_t t = t0; t < t1; ++t) {
     const float* xr = x + t * cols;
     int16_t* qr = q_.data() + t * cols;
     for (int64_t b = 0; b < cols / layout.block; ++b) {
