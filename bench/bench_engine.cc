@@ -10,7 +10,13 @@
 // <weight bytes> is what one decode step reads of the weights (every linear layer + lm_head);
 // run_vs_llamacpp.sh divides it by the streaming bandwidth for the decode bandwidth fraction.
 //
+// Prefill runs the fast kernels (kernels/matmul.h MatMulOptions::fast_prefill: the int8 and
+// BF16 GEMMs), as `lieq generate` does; --prefill exact runs the float path `lieq ppl` keeps,
+// --prefill both measures pp with each, one after the other in the same run ("pp512-exact",
+// "pp512-fast").
+//
 // Usage: bench_engine MODEL [--pp 512] [--tg 128] [--reps 3] [--threads 2]
+//                           [--prefill fast|exact|both]
 //        bench_engine --stream [--threads 2]   streaming read bandwidth, "STREAM <GB/s>": the
 //        median of 5 reads of a 1 GiB buffer split over the threads (the decode bound's divisor)
 #include <algorithm>
@@ -23,8 +29,8 @@
 
 #include "core/thread_pool.h"
 #include "io/model_loader.h"
-#include "runtime/transformer.h"
 #include "kernels/blas_core.h"
+#include "runtime/transformer.h"
 
 namespace lieq {
 namespace {
@@ -38,6 +44,7 @@ struct Options {
   int reps = 3;
   int threads = 2;
   bool stream = false;
+  std::string prefill = "fast";
 };
 
 bool ParseArgs(int argc, char** argv, Options* o) {
@@ -55,13 +62,16 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->reps = std::atoi(v);
     } else if (a == "--threads" && (v = next())) {
       o->threads = std::atoi(v);
+    } else if (a == "--prefill" && (v = next())) {
+      o->prefill = v;
     } else if (!a.empty() && a[0] != '-' && o->model.empty()) {
       o->model = a;
     } else {
       return false;
     }
   }
-  return (o->stream || !o->model.empty()) && o->reps > 0 && o->threads > 0;
+  const bool prefill_ok = o->prefill == "fast" || o->prefill == "exact" || o->prefill == "both";
+  return (o->stream || !o->model.empty()) && o->reps > 0 && o->threads > 0 && prefill_ok;
 }
 
 int64_t LinearBytes(const Linear& l) {
@@ -152,6 +162,7 @@ int Main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, &o)) {
     std::fprintf(stderr,
                  "usage: bench_engine MODEL [--pp 512] [--tg 128] [--reps 3] [--threads 2]\n"
+                 "                           [--prefill fast|exact|both]\n"
                  "       bench_engine --stream [--threads 2]\n");
     return 2;
   }
@@ -176,7 +187,9 @@ int Main(int argc, char** argv) {
       static_cast<long long>(c.vocab_size), weight_bytes / 1048576.0, load_s);
 
   ThreadPool pool(o.threads);
-  Transformer tr(model, pool);
+  Transformer exact(model, pool, MatMulOptions{.fast_prefill = false});
+  Transformer fast(model, pool, MatMulOptions{.fast_prefill = true});
+  Transformer& tr = o.prefill == "exact" ? exact : fast;
   const int64_t max_n = std::max<int64_t>(o.pp, 1);
   std::vector<float> hidden(static_cast<size_t>(max_n * c.hidden_size));
   std::vector<float> logits(static_cast<size_t>(c.vocab_size));
@@ -197,7 +210,15 @@ int Main(int argc, char** argv) {
                 static_cast<long long>(weight_bytes));
     std::fflush(stdout);
   };
-  report("pp", o.pp, [&](const std::vector<int32_t>& t) { return Prefill(tr, t, hidden, logits); });
+  if (o.prefill == "both") {
+    report("pp-exact", o.pp,
+           [&](const std::vector<int32_t>& t) { return Prefill(exact, t, hidden, logits); });
+    report("pp-fast", o.pp,
+           [&](const std::vector<int32_t>& t) { return Prefill(fast, t, hidden, logits); });
+  } else {
+    report("pp", o.pp,
+           [&](const std::vector<int32_t>& t) { return Prefill(tr, t, hidden, logits); });
+  }
   report("tg", o.tg, [&](const std::vector<int32_t>& t) { return Decode(tr, t, hidden, logits); });
   return 0;
 }

@@ -18,8 +18,8 @@ struct GenerateOptions {
   std::string prompt;
   int64_t n_predict = 64;
   SamplerOptions sampler;
-  bool greedy = false;           // --greedy: ignore the model's sampling defaults
-  bool user_sampling = false;    // --temp/--top-k/--top-p/--repeat-penalty given
+  bool greedy = false;         // --greedy: ignore the model's sampling defaults
+  bool user_sampling = false;  // --temp/--top-k/--top-p/--repeat-penalty given
   CommonOptions common;
 };
 
@@ -48,7 +48,8 @@ Status RunGenerate(const GenerateOptions& o) {
   LIEQ_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, tokenizer.Encode(o.prompt, true));
   if (prompt.empty()) return InvalidArgument("the prompt is empty");
   ThreadPool pool(ResolveThreads(o.common));
-  Transformer transformer(model, pool);
+  // Generation takes the fast prefill kernels (int8 / BF16 GEMMs); ppl keeps the exact path.
+  Transformer transformer(model, pool, MatMulOptions{.fast_prefill = true});
   const ModelConfig& c = model.config;
   KvCache cache(c, static_cast<int64_t>(prompt.size()) + o.n_predict);
   LIEQ_ASSIGN_OR_RETURN(SamplerOptions sampling, ResolveSampler(o));
@@ -88,17 +89,19 @@ Status RunGenerate(const GenerateOptions& o) {
                         {"prompt_tokens", prompt},
                         {"tokens", generated},
                         {"text", tokenizer.Decode(generated)},
-                        {"sampling", {{"temperature", sampling.temperature},
-                                      {"top_k", sampling.top_k},
-                                      {"top_p", sampling.top_p},
-                                      {"repetition_penalty", sampling.repetition_penalty},
-                                      {"seed", sampling.seed}}},
+                        {"sampling",
+                         {{"temperature", sampling.temperature},
+                          {"top_k", sampling.top_k},
+                          {"top_p", sampling.top_p},
+                          {"repetition_penalty", sampling.repetition_penalty},
+                          {"seed", sampling.seed}}},
                         {"prefill_tokens_per_second", prompt.size() / prefill_s},
                         {"decode_tokens_per_second", decode_tps}};
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("\n");
-    std::fprintf(stderr, "prompt: %zu tokens, %.1f tokens/s; generated: %zu tokens, %.2f tokens/s\n",
+    std::fprintf(stderr,
+                 "prompt: %zu tokens, %.1f tokens/s; generated: %zu tokens, %.2f tokens/s\n",
                  prompt.size(), prompt.size() / prefill_s, generated.size(), decode_tps);
   }
   return Status::Ok();
@@ -108,21 +111,28 @@ Status RunGenerate(const GenerateOptions& o) {
 
 void RegisterGenerate(CLI::App& root, Status& result) {
   auto opts = std::make_shared<GenerateOptions>();
-  CLI::App* app = root.add_subcommand("generate", "Continue a prompt (sampling settings from generation_config.json unless given)");
+  CLI::App* app = root.add_subcommand(
+      "generate", "Continue a prompt (sampling settings from generation_config.json unless given)");
   app->add_option("model", opts->model, "Hugging Face folder or GGUF file")->required();
   app->add_option("prompt", opts->prompt, "Prompt text")->required();
-  app->add_option("-n,--n-predict", opts->n_predict, "Tokens to generate")->check(CLI::PositiveNumber);
-  app->add_option("--temp", opts->sampler.temperature, "Sampling temperature (0 = greedy)")->check(CLI::NonNegativeNumber);
-  app->add_option("--top-k", opts->sampler.top_k, "Keep the k most likely tokens (0 = all)")->check(CLI::NonNegativeNumber);
-  app->add_option("--top-p", opts->sampler.top_p, "Nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
+  app->add_option("-n,--n-predict", opts->n_predict, "Tokens to generate")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--temp", opts->sampler.temperature, "Sampling temperature (0 = greedy)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--top-k", opts->sampler.top_k, "Keep the k most likely tokens (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--top-p", opts->sampler.top_p, "Nucleus sampling mass")
+      ->check(CLI::Range(0.0, 1.0));
   app->add_option("--repeat-penalty", opts->sampler.repetition_penalty,
-                  "Repetition penalty (1 = none)")->check(CLI::PositiveNumber);
+                  "Repetition penalty (1 = none)")
+      ->check(CLI::PositiveNumber);
   app->add_option("--seed", opts->sampler.seed, "Sampling seed");
   app->add_flag("--greedy", opts->greedy, "Greedy decoding, ignoring generation_config.json");
   AddCommonOptions(*app, opts->common);
   app->callback([opts, app, &result] {
     opts->user_sampling = app->count("--temp") + app->count("--top-k") + app->count("--top-p") +
-                              app->count("--repeat-penalty") > 0;
+                              app->count("--repeat-penalty") >
+                          0;
     result = RunGenerate(*opts);
   });
 }

@@ -18,6 +18,7 @@ struct PplCliOptions {
   int64_t ctx = 0;  // 0 = the protocol's default
   int64_t chunks = 0;
   std::vector<int> skip_blocks;  // blocks replaced by the identity (ΔPPL of a block)
+  bool fast_prefill = false;     // the int8 / BF16 GEMMs instead of exact float activations
   CommonOptions common;
 };
 
@@ -44,7 +45,7 @@ Status RunPpl(const PplCliOptions& o) {
   }
   const int threads = ResolveThreads(o.common);
   ThreadPool pool(threads);
-  Transformer transformer(model, pool);
+  Transformer transformer(model, pool, MatMulOptions{.fast_prefill = o.fast_prefill});
   std::fprintf(stderr, "%s: %zu tokens, %s protocol, ctx %lld, %d threads\n", o.text.c_str(),
                tokens->size(), o.protocol.c_str(), static_cast<long long>(options.ctx), threads);
   options.progress = [](int64_t done, int64_t total, double ppl) {
@@ -65,14 +66,20 @@ Status RunPpl(const PplCliOptions& o) {
                                                 hooks.skip_blocks.empty() ? nullptr : &hooks));
   const double tps = r.tokens_processed / r.seconds;
   if (o.common.json) {
-    nlohmann::json j = {{"model", o.model},       {"text", o.text},
-                        {"protocol", o.protocol}, {"ctx", options.ctx},
-                        {"ppl", r.ppl},           {"ppl_stderr", r.ppl_stderr},
-                        {"mean_nll", r.mean_nll}, {"windows", r.windows},
+    nlohmann::json j = {{"model", o.model},
+                        {"text", o.text},
+                        {"protocol", o.protocol},
+                        {"ctx", options.ctx},
+                        {"ppl", r.ppl},
+                        {"ppl_stderr", r.ppl_stderr},
+                        {"mean_nll", r.mean_nll},
+                        {"windows", r.windows},
                         {"tokens_scored", r.tokens_scored},
                         {"tokens_processed", r.tokens_processed},
+                        {"fast_prefill", o.fast_prefill},
                         {"text_tokens", tokens->size()},
-                        {"seconds", r.seconds},   {"tokens_per_second", tps},
+                        {"seconds", r.seconds},
+                        {"tokens_per_second", tps},
                         {"threads", threads}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {
@@ -89,13 +96,22 @@ void RegisterPpl(CLI::App& root, Status& result) {
   auto opts = std::make_shared<PplCliOptions>();
   CLI::App* app = root.add_subcommand("ppl", "Perplexity of a model on a text file");
   app->add_option("model", opts->model, "Hugging Face folder or GGUF file")->required();
-  app->add_option("--text", opts->text, "UTF-8 text file (e.g. ../shared/data/eval/wikitext2-test.raw)")->required();
+  app->add_option("--text", opts->text,
+                  "UTF-8 text file (e.g. ../shared/data/eval/wikitext2-test.raw)")
+      ->required();
   app->add_option("--protocol", opts->protocol,
                   "gptq: windows of --ctx (default 2048), every token scored; llama.cpp: ctx 512, "
                   "second half of each window scored, as llama-perplexity");
   app->add_option("--ctx", opts->ctx, "Window length in tokens")->check(CLI::PositiveNumber);
-  app->add_option("--chunks", opts->chunks, "Score only the first N windows")->check(CLI::PositiveNumber);
-  app->add_option("--skip-block", opts->skip_blocks, "Replace block N by the identity (repeatable)");
+  app->add_option("--chunks", opts->chunks, "Score only the first N windows")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--skip-block", opts->skip_blocks,
+                  "Replace block N by the identity (repeatable)");
+  app->add_flag(
+      "--fast-prefill", opts->fast_prefill,
+      "Run the windows through the fast prefill kernels (activations rounded to 8 bits or "
+      "BF16, as lieq generate does) instead of the exact float path, which measures the "
+      "weights alone");
   AddCommonOptions(*app, opts->common);
   app->callback([opts, &result] { result = RunPpl(*opts); });
 }

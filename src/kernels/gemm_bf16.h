@@ -28,6 +28,8 @@ inline constexpr int64_t kGemmBf16TileRows = 16;
 // True when GemmBf16 can run here: the dispatched Highway target is AVX3_DL and the CPU reports
 // avx512_bf16.
 bool GemmBf16Supported();
+// The Highway target the BF16 family dispatches to (lieq --version).
+const char* GemmBf16Target();
 
 // w must be BF16 with an even number of columns.
 void GemmBf16(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool);

@@ -84,6 +84,8 @@ GemmBf16TilesFn GemmBf16TilesImpl() { return nullptr; }
 
 #endif
 
+const char* GemmBf16TargetImpl() { return hwy::TargetName(HWY_TARGET); }
+
 }  // namespace
 }  // namespace HWY_NAMESPACE
 }  // namespace lieq
@@ -97,8 +99,10 @@ HWY_AFTER_NAMESPACE();
 namespace lieq {
 
 HWY_EXPORT(GemmBf16TilesImpl);
+HWY_EXPORT(GemmBf16TargetImpl);
 
 GemmBf16TilesFn GemmBf16TilesSimd() { return HWY_DYNAMIC_DISPATCH(GemmBf16TilesImpl)(); }
+const char* GemmBf16Target() { return HWY_DYNAMIC_DISPATCH(GemmBf16TargetImpl)(); }
 
 }  // namespace lieq
 #endif  // HWY_ONCE

@@ -47,7 +47,9 @@ void GroupGemmQ8(const float* x, int64_t n, const GroupQuantView& w, float* y, T
 void GemmQ8Reference(const float* x, int64_t n, const TensorView& w, float* y);
 void GroupGemmQ8Reference(const float* x, int64_t n, const GroupQuantView& w, float* y);
 
-// The kernel GemmQ8 runs on this CPU: "vpdpbusd", "pmaddwd" or "none".
+// The kernel GemmQ8 runs on this CPU: "vpdpbusd", "pmaddwd" or "none", and the Highway target
+// it was dispatched to (lieq --version).
 const char* GemmQ8Kind();
+const char* GemmQ8Target();
 
 }  // namespace lieq

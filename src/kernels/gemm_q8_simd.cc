@@ -572,6 +572,8 @@ const char* GemmQ8KindImpl() { return "none"; }
 
 #endif
 
+const char* GemmQ8TargetImpl() { return hwy::TargetName(HWY_TARGET); }
+
 }  // namespace
 }  // namespace HWY_NAMESPACE
 }  // namespace lieq
@@ -586,9 +588,11 @@ namespace lieq {
 
 HWY_EXPORT(GemmQ8TilesImpl);
 HWY_EXPORT(GemmQ8KindImpl);
+HWY_EXPORT(GemmQ8TargetImpl);
 
 GemmQ8TilesFn GemmQ8TilesSimd() { return HWY_DYNAMIC_DISPATCH(GemmQ8TilesImpl)(); }
 const char* GemmQ8KindSimd() { return HWY_DYNAMIC_DISPATCH(GemmQ8KindImpl)(); }
+const char* GemmQ8Target() { return HWY_DYNAMIC_DISPATCH(GemmQ8TargetImpl)(); }
 
 }  // namespace lieq
 #endif  // HWY_ONCE

@@ -181,6 +181,33 @@ TEST_P(GemmQ8Test, GroupFormatMatchesReferenceAndExactProduct) {
   }
 }
 
+// MatMul / GroupMatMul take the GEMM for prefill only when asked; the default stays the exact
+// float path (what `lieq ppl` measures), and decode is the same either way.
+TEST(GemmQ8Wiring, FastPrefillOnlyWhenAsked) {
+  Rng rng(23);
+  const Format& f = Formats()[2];  // Q4_K
+  const int64_t rows = 40, cols = 512;
+  const std::vector<std::byte> bytes = RandomBlocks(f, rows * cols / 256, rng);
+  const TensorView w{f.type, {rows, cols}, bytes.data()};
+  ThreadPool pool(2);
+  for (int64_t n : {4, 24}) {
+    const std::vector<float> x = RandomActivations(n, cols, rng);
+    std::vector<float> exact(static_cast<size_t>(n * rows)), fast(exact.size()), gemm(exact.size()),
+        plain(exact.size());
+    MatMul(x.data(), n, w, plain.data(), pool);
+    MatMul(x.data(), n, w, exact.data(), pool, MatMulOptions{.fast_prefill = false});
+    MatMul(x.data(), n, w, fast.data(), pool, MatMulOptions{.fast_prefill = true});
+    GemmQ8(x.data(), n, w, gemm.data(), pool);
+    EXPECT_EQ(plain, exact) << "n " << n;
+    if (n <= kMatMulQ8MaxRows || !GemmQ8Supports(w)) {
+      EXPECT_EQ(fast, exact) << "n " << n;
+    } else {
+      EXPECT_EQ(fast, gemm) << "n " << n;
+      EXPECT_NE(fast, exact) << "n " << n;
+    }
+  }
+}
+
 std::string TargetName(const ::testing::TestParamInfo<int64_t>& info) {
   std::string name = hwy::TargetName(info.param);
   for (char& c : name) {
