@@ -27,7 +27,12 @@ void GemmBf16(const float* x, int64_t n, const TensorView& w, float* y, ThreadPo
   const int64_t rows = w.rows(), cols = w.cols();
   if (n <= 0 || rows <= 0) return;
   const GemmBf16TilesFn tiles = GemmBf16TilesSimd();
-  std::vector<uint16_t> xb(static_cast<size_t>(n * cols));
+  // Kept per calling thread between calls (a fresh buffer costs a memset and page faults).
+  // The lambdas below run on pool threads, so they use this reference: a thread_local named
+  // inside a lambda is the running thread's own.
+  thread_local std::vector<uint16_t> caller_xb;
+  std::vector<uint16_t>& xb = caller_xb;
+  if (xb.size() < static_cast<size_t>(n * cols)) xb.resize(static_cast<size_t>(n * cols));
   pool.ParallelRanges(n, [&](int, int64_t t0, int64_t t1) {
     for (int64_t i = t0 * cols; i < t1 * cols; ++i) xb[static_cast<size_t>(i)] = F32ToBf16(x[i]);
   });

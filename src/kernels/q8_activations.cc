@@ -16,12 +16,17 @@ void Q8Activations::Resize(int64_t n, int64_t cols, const Q8Layout& layout) {
   assert(cols % layout.block == 0 && layout.block % 32 == 0);
   layout_ = layout;
   cols_ = cols;
-  q_.resize(static_cast<size_t>(n * cols));
-  q8_.resize(static_cast<size_t>(n * cols));
-  bsum16_.resize(static_cast<size_t>(n * cols / 16));
-  scale_.resize(static_cast<size_t>(n * cols / layout.block));
-  sum16_.resize(static_cast<size_t>(n * cols / 16));
-  sum32_.resize(static_cast<size_t>(n * cols / 32));
+  // Buffers only grow: an owner reused across calls of different shapes (the prefill GEMM keeps
+  // one per thread) then neither reallocates nor re-zeroes them.
+  auto grow = [](auto& v, int64_t size) {
+    if (v.size() < static_cast<size_t>(size)) v.resize(static_cast<size_t>(size));
+  };
+  grow(q_, n * cols);
+  grow(q8_, n * cols);
+  grow(bsum16_, n * cols / 16);
+  grow(scale_, n * cols / layout.block);
+  grow(sum16_, n * cols / 16);
+  grow(sum32_, n * cols / 32);
 }
 
 void Q8Activations::QuantizeRows(const float* x, int64_t t0, int64_t t1) {

@@ -117,7 +117,7 @@ TEST_P(GemmQ8Test, KernelOfTarget) {
 
 TEST_P(GemmQ8Test, BlockTypesMatchReferenceAndExactProduct) {
   Rng rng(21);
-  const int64_t rows = 37, cols = 768;  // a partial last tile
+  const int64_t rows = 150, cols = 768;  // 3 chunks of 64 rows, a partial last tile
   for (const Format& f : Formats()) {
     const std::vector<std::byte> bytes = RandomBlocks(f, rows * cols / 256, rng);
     const TensorView w{f.type, {rows, cols}, bytes.data()};
@@ -141,7 +141,7 @@ TEST_P(GemmQ8Test, BlockTypesMatchReferenceAndExactProduct) {
 
 TEST_P(GemmQ8Test, GroupFormatMatchesReferenceAndExactProduct) {
   Rng rng(22);
-  const int64_t rows = 21, cols = 512;
+  const int64_t rows = 70, cols = 512;  // 2 chunks, a partial last tile
   for (int bits : {2, 3, 4, 8}) {
     for (int group : {32, 64, 128, 256, 512}) {
       GroupQuantView w;
