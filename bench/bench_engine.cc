@@ -12,8 +12,8 @@
 //
 // Prefill runs the fast kernels (kernels/matmul.h MatMulOptions::fast_prefill: the int8 and
 // BF16 GEMMs), as `lieq generate` does; --prefill exact runs the float path `lieq ppl` keeps,
-// --prefill both measures pp with each, one after the other in the same run ("pp512-exact",
-// "pp512-fast").
+// --prefill both measures pp with each in the same run, interleaved rep by rep, and prints the
+// median ratio.
 //
 // Usage: bench_engine MODEL [--pp 512] [--tg 128] [--reps 3] [--threads 2]
 //                           [--prefill fast|exact|both]
@@ -211,10 +211,35 @@ int Main(int argc, char** argv) {
     std::fflush(stdout);
   };
   if (o.prefill == "both") {
-    report("pp-exact", o.pp,
-           [&](const std::vector<int32_t>& t) { return Prefill(exact, t, hidden, logits); });
-    report("pp-fast", o.pp,
-           [&](const std::vector<int32_t>& t) { return Prefill(fast, t, hidden, logits); });
+    // Interleaved rep by rep (exact, then fast), so that both see the same load on a shared
+    // host; the ratio is the median of the per-rep time ratios.
+    const std::vector<int32_t> tokens = RandomTokens(o.pp, c.vocab_size, 42 + o.pp);
+    const std::vector<int32_t> warm(tokens.begin(), tokens.begin() + std::min<int64_t>(o.pp, 16));
+    Prefill(exact, warm, hidden, logits);
+    Prefill(fast, warm, hidden, logits);
+    std::vector<double> te, tf, ratio;
+    for (int r = 0; r < o.reps; ++r) {
+      te.push_back(Prefill(exact, tokens, hidden, logits));
+      tf.push_back(Prefill(fast, tokens, hidden, logits));
+      ratio.push_back(te.back() / tf.back());
+    }
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    const double n = static_cast<double>(o.pp);
+    std::printf(
+        "pp%lld exact %8.2f tok/s, fast %8.2f tok/s, fast/exact %.2fx (medians of %d "
+        "interleaved reps, %d threads)\n",
+        static_cast<long long>(o.pp), n / median(te), n / median(tf), median(ratio), o.reps,
+        o.threads);
+    std::printf("RESULT %s pp%lld-exact %.3f\nRESULT %s pp%lld-fast %.3f\n", o.model.c_str(),
+                static_cast<long long>(o.pp), n / median(te), o.model.c_str(),
+                static_cast<long long>(o.pp), n / median(tf));
+    std::fflush(stdout);
+    report("tg", o.tg,
+           [&](const std::vector<int32_t>& t) { return Decode(tr, t, hidden, logits); });
+    return 0;
   } else {
     report("pp", o.pp,
            [&](const std::vector<int32_t>& t) { return Prefill(tr, t, hidden, logits); });
