@@ -247,7 +247,8 @@ struct Tile {
   float* dmin;  // [cols / 32][16]
 };
 
-Tile CarveTile(int64_t cols, std::vector<std::byte>& scratch) {
+// Tile `slot` of `slots` in `scratch` (grown to hold them all).
+Tile CarveTile(int64_t cols, std::vector<std::byte>& scratch, int slot, int slots) {
   const size_t n16 = static_cast<size_t>(cols / 16), n32 = static_cast<size_t>(cols / 32);
   const size_t sizes[] = {static_cast<size_t>(cols),
                           n16 * 2,
@@ -259,11 +260,12 @@ Tile CarveTile(int64_t cols, std::vector<std::byte>& scratch) {
                           n32 * kRows * 4,
                           n32 * kRows * 4,
                           n32 * kRows * 4};
-  size_t total = 64;
+  size_t total = 0;
   for (size_t s : sizes) total += (s + 63) / 64 * 64;
-  if (scratch.size() < total) scratch.resize(total);
+  if (scratch.size() < 64 + total * slots) scratch.resize(64 + total * slots);
   auto* base =
-      reinterpret_cast<std::byte*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) / 64 * 64);
+      reinterpret_cast<std::byte*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) / 64 * 64) +
+      total * slot;
   std::byte* parts[10];
   for (int i = 0; i < 10; ++i) {
     parts[i] = base;
@@ -388,61 +390,97 @@ inline __m512i Broadcast32(const void* p) {
   return _mm512_set1_epi32(v);
 }
 
-template <int T>
-struct VnniPass {
-  static void Run(int64_t t0, const Tile& tile, const Pass& p) {
+// acc += Σ_4 w (unsigned bytes) · x (signed bytes) per int32 lane. GCC 12 compiles the intrinsic
+// _mm512_dpbusd_epi32 with a register copy of the accumulator per instruction (and spills with
+// 16 accumulators); the asm ties the accumulator to its register.
+HWY_INLINE __m512i Dpbusd(__m512i acc, __m512i w, __m512i x) {
+#if defined(__GNUC__) && !defined(__clang__)
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(w), "v"(x));
+  return acc;
+#else
+  return _mm512_dpbusd_epi32(acc, w, x);
+#endif
+}
+
+// kTiles tiles (16 rows each) against T rows of x: per column quad, one code load per tile and
+// one broadcast of x per row, shared by the tiles (two tiles halve the broadcasts per vpdpbusd).
+// Results accumulate in memory (`out`) once per kblock, which keeps the registers for the
+// integer accumulators.
+template <int kTiles, int T>
+struct VnniPassN {
+  static void Run(int64_t t0, const Tile* tiles, const Pass* passes) {
+    const Pass& p = passes[0];  // cols, kblock, sub, activations: the same for every tile
     const Q8Row row0 = p.a->Row(t0);
     const int64_t stride = p.cols;  // Q8Activations rows are contiguous
     const int8_t* a8 = row0.q8;
     const int16_t* bsum = row0.bsum16;
     const float* ascale = row0.scale;
-    const auto* codes = static_cast<const uint8_t*>(tile.codes);
-    __m512 yacc[T];
-    for (int t = 0; t < T; ++t) yacc[t] = _mm512_setzero_ps();
+    const uint8_t* codes[kTiles];
+    for (int i = 0; i < kTiles; ++i) codes[i] = static_cast<const uint8_t*>(tiles[i].codes);
+    alignas(64) float out[kTiles][T][kRows] = {};
     for (int64_t k0 = 0; k0 < p.cols; k0 += p.kblock) {
-      __m512i iacc[T];
-      for (int t = 0; t < T; ++t) iacc[t] = _mm512_setzero_si512();
+      __m512i iacc[kTiles][T];
+      for (int i = 0; i < kTiles; ++i) {
+        for (int t = 0; t < T; ++t) iacc[i][t] = _mm512_setzero_si512();
+      }
       if (p.sub == 0) {
         for (int64_t k = k0; k < k0 + p.kblock; k += 4) {
-          const __m512i w = _mm512_load_si512(codes + k * kRows);
-          for (int t = 0; t < T; ++t)
-            iacc[t] = _mm512_dpbusd_epi32(iacc[t], w, Broadcast32(a8 + t * stride + k));
+          __m512i w[kTiles];
+          for (int i = 0; i < kTiles; ++i) w[i] = _mm512_load_si512(codes[i] + k * kRows);
+          for (int t = 0; t < T; ++t) {
+            const __m512i x = Broadcast32(a8 + t * stride + k);
+            for (int i = 0; i < kTiles; ++i) iacc[i][t] = Dpbusd(iacc[i][t], w[i], x);
+          }
         }
       } else {
         for (int64_t s0 = k0; s0 < k0 + p.kblock; s0 += p.sub) {
-          __m512i isum[T];
-          for (int t = 0; t < T; ++t) isum[t] = _mm512_setzero_si512();
-          for (int64_t k = s0; k < s0 + p.sub; k += 4) {
-            const __m512i w = _mm512_load_si512(codes + k * kRows);
-            for (int t = 0; t < T; ++t)
-              isum[t] = _mm512_dpbusd_epi32(isum[t], w, Broadcast32(a8 + t * stride + k));
+          __m512i isum[kTiles][T];
+          for (int i = 0; i < kTiles; ++i) {
+            for (int t = 0; t < T; ++t) isum[i][t] = _mm512_setzero_si512();
           }
-          const __m512i sc = _mm512_load_si512(tile.sc + s0 / p.sub * kRows);
-          for (int t = 0; t < T; ++t)
-            iacc[t] = _mm512_add_epi32(iacc[t], _mm512_mullo_epi32(isum[t], sc));
+          for (int64_t k = s0; k < s0 + p.sub; k += 4) {
+            __m512i w[kTiles];
+            for (int i = 0; i < kTiles; ++i) w[i] = _mm512_load_si512(codes[i] + k * kRows);
+            for (int t = 0; t < T; ++t) {
+              const __m512i x = Broadcast32(a8 + t * stride + k);
+              for (int i = 0; i < kTiles; ++i) isum[i][t] = Dpbusd(isum[i][t], w[i], x);
+            }
+          }
+          for (int i = 0; i < kTiles; ++i) {
+            const __m512i sc = _mm512_load_si512(tiles[i].sc + s0 / p.sub * kRows);
+            for (int t = 0; t < T; ++t)
+              iacc[i][t] = _mm512_add_epi32(iacc[i][t], _mm512_mullo_epi32(isum[i][t], sc));
+          }
         }
       }
-      __m512i macc[T];
-      for (int t = 0; t < T; ++t) macc[t] = _mm512_setzero_si512();
-      for (int64_t pr = k0 / 32; pr < (k0 + p.kblock) / 32; ++pr) {
-        const __m512i m = _mm512_load_si512(tile.m + pr * kRows * 2);
-        for (int t = 0; t < T; ++t)
-          macc[t] = _mm512_dpwssd_epi32(macc[t], m, Broadcast32(bsum + t * (stride / 16) + 2 * pr));
-      }
-      const __m512 d = _mm512_load_ps(tile.d + k0 / p.kblock * kRows);
-      const __m512 dmin = _mm512_load_ps(tile.dmin + k0 / p.kblock * kRows);
-      for (int t = 0; t < T; ++t) {
-        const __m512 v = _mm512_fmsub_ps(d, _mm512_cvtepi32_ps(iacc[t]),
-                                         _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(macc[t])));
-        yacc[t] =
-            _mm512_fmadd_ps(v, _mm512_set1_ps(ascale[t * (stride / kQK_K) + k0 / kQK_K]), yacc[t]);
+      for (int i = 0; i < kTiles; ++i) {
+        const Tile& tile = tiles[i];
+        __m512i macc[T];
+        for (int t = 0; t < T; ++t) macc[t] = _mm512_setzero_si512();
+        for (int64_t pr = k0 / 32; pr < (k0 + p.kblock) / 32; ++pr) {
+          const __m512i m = _mm512_load_si512(tile.m + pr * kRows * 2);
+          for (int t = 0; t < T; ++t) {
+            macc[t] =
+                _mm512_dpwssd_epi32(macc[t], m, Broadcast32(bsum + t * (stride / 16) + 2 * pr));
+          }
+        }
+        const __m512 d = _mm512_load_ps(tile.d + k0 / p.kblock * kRows);
+        const __m512 dmin = _mm512_load_ps(tile.dmin + k0 / p.kblock * kRows);
+        for (int t = 0; t < T; ++t) {
+          const __m512 v = _mm512_fmsub_ps(d, _mm512_cvtepi32_ps(iacc[i][t]),
+                                           _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(macc[t])));
+          const __m512 as = _mm512_set1_ps(ascale[t * (stride / kQK_K) + k0 / kQK_K]);
+          _mm512_store_ps(out[i][t], _mm512_fmadd_ps(v, as, _mm512_load_ps(out[i][t])));
+        }
       }
     }
-    alignas(64) float out[T][kRows];
-    for (int t = 0; t < T; ++t) _mm512_store_ps(out[t], yacc[t]);
-    StoreRows<T>(out, t0, p);
+    for (int i = 0; i < kTiles; ++i) StoreRows<T>(out[i], t0, passes[i]);
   }
 };
+template <int T>
+using VnniPass = VnniPassN<1, T>;
+template <int T>
+using VnniPair = VnniPassN<2, T>;
 
 constexpr bool kVnni = true;
 constexpr int kMaxT = 8;
@@ -536,38 +574,61 @@ constexpr bool kVnni = false;
 constexpr int kMaxT = kVecs == 1 ? 8 : 4;
 #endif
 
+// Step 1 and 2 for rows [tr, tr + kRows) into `tile`; returns how many are inside the matrix.
+int FillTile(const GemmQ8Source& w, const FormatInfo& f, int kblock, int64_t tr, const Tile& tile) {
+  const int64_t cols = w.cols;
+  const int valid = static_cast<int>(std::clamp<int64_t>(w.rows - tr, 0, kRows));
+  for (int lane = 0; lane < kRows; ++lane) {
+    if (lane < valid) {
+      UnpackRow(w, f, tr + lane, tile);
+    } else {  // past the matrix: zero codes, scales and offsets
+      std::memset(tile.row.q, 0, static_cast<size_t>(cols));
+      std::fill(tile.row.sc, tile.row.sc + cols / 16, int16_t{0});
+      std::fill(tile.row.m, tile.row.m + cols / 16, int16_t{0});
+      std::fill(tile.row.d, tile.row.d + cols / kblock, 0.0f);
+      std::fill(tile.row.dmin, tile.row.dmin + cols / kblock, 0.0f);
+    }
+    PlaceRowParts(tile.row, cols, kblock, lane, tile);
+#if HWY_TARGET <= HWY_AVX3_DL
+    PlaceCodesVnni(tile.row, cols, f.sub, lane, tile);
+#else
+    PlaceCodesInt16(tile.row, cols, lane, tile);
+#endif
+  }
+  return valid;
+}
+
 void GemmQ8TilesImplT(const GemmQ8Source& w, const Q8Activations& a, int64_t n, int64_t r0,
                       int64_t r1, float* y, int64_t ldy, std::vector<std::byte>& scratch) {
   const int64_t cols = w.cols;
   const FormatInfo f = w.group ? FormatInfo{nullptr, 0} : FormatOf(w.type);
   const int kblock = w.group ? GroupKBlock(w.view) : kQK_K;
-  const Tile tile = CarveTile(cols, scratch);
-  for (int64_t tr = r0; tr < r1; tr += kRows) {
-    const int valid = static_cast<int>(std::min<int64_t>(kRows, w.rows - tr));
-    for (int lane = 0; lane < kRows; ++lane) {
-      if (lane < valid) {
-        UnpackRow(w, f, tr + lane, tile);
-      } else {  // past the matrix: zero codes, scales and offsets
-        std::memset(tile.row.q, 0, static_cast<size_t>(cols));
-        std::fill(tile.row.sc, tile.row.sc + cols / 16, int16_t{0});
-        std::fill(tile.row.m, tile.row.m + cols / 16, int16_t{0});
-        std::fill(tile.row.d, tile.row.d + cols / kblock, 0.0f);
-        std::fill(tile.row.dmin, tile.row.dmin + cols / kblock, 0.0f);
-      }
-      PlaceRowParts(tile.row, cols, kblock, lane, tile);
 #if HWY_TARGET <= HWY_AVX3_DL
-      PlaceCodesVnni(tile.row, cols, f.sub, lane, tile);
-#else
-      PlaceCodesInt16(tile.row, cols, lane, tile);
-#endif
+  // Two tiles per pass (32 rows), from two scratch buffers.
+  const Tile tiles[2] = {CarveTile(cols, scratch, 0, 2), CarveTile(cols, scratch, 1, 2)};
+  for (int64_t tr = r0; tr < r1; tr += 2 * kRows) {
+    Pass passes[2];
+    int count = 0;
+    for (int i = 0; i < 2 && tr + i * kRows < r1; ++i, ++count) {
+      const int valid = FillTile(w, f, kblock, tr + i * kRows, tiles[i]);
+      passes[i] = Pass{&a, cols, kblock, f.sub, y + tr + i * kRows, ldy, valid};
     }
-    const Pass pass{&a, cols, kblock, f.sub, y + tr, ldy, valid};
-#if HWY_TARGET <= HWY_AVX3_DL
-    ForActivationRows<kMaxT, VnniPass>(n, tile, pass);
-#else
-    ForActivationRows<kMaxT, Int16Pass>(n, tile, pass);
-#endif
+    if (count == 2 && f.sub == 0) {
+      ForActivationRows<8, VnniPair>(n, tiles, passes);
+    } else if (count == 2) {
+      ForActivationRows<4, VnniPair>(n, tiles, passes);
+    } else {
+      ForActivationRows<kMaxT, VnniPass>(n, tiles, passes);
+    }
   }
+#else
+  const Tile tile = CarveTile(cols, scratch, 0, 1);
+  for (int64_t tr = r0; tr < r1; tr += kRows) {
+    const int valid = FillTile(w, f, kblock, tr, tile);
+    const Pass pass{&a, cols, kblock, f.sub, y + tr, ldy, valid};
+    ForActivationRows<kMaxT, Int16Pass>(n, tile, pass);
+  }
+#endif
 }
 
 GemmQ8TilesFn GemmQ8TilesImpl() { return &GemmQ8TilesImplT; }
