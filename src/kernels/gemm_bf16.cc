@@ -39,7 +39,8 @@ void GemmBf16(const float* x, int64_t n, const TensorView& w, float* y, ThreadPo
   std::vector<AlignedBuffer> scratch(static_cast<size_t>(pool.size()));
   ParallelChunks(pool, rows, 4 * kGemmBf16TileRows, [&](int thread, int64_t r0, int64_t r1) {
     AlignedBuffer& b = scratch[static_cast<size_t>(thread)];
-    if (b.size() == 0) b = AlignedBuffer(static_cast<size_t>(kGemmBf16TileRows * cols) * 2);
+    if (b.size() == 0)
+      b = AlignedBuffer(static_cast<size_t>(2 * kGemmBf16TileRows * cols) * 2);  // two tiles
     tiles(xb.data(), n, w, r0, r1, y, rows, b.data());
   });
 }

@@ -4,8 +4,9 @@
 // x is rounded once per call to BF16 (round to nearest even). W is cut into tiles of
 // kGemmBf16TileRows rows whose 32-bit BF16 pairs are interleaved ([cols/2][16][2]) in a per-thread
 // buffer, so one vector holds the same two columns of 16 rows; each activation row's pair is
-// broadcast into one vdpbf16ps per tile vector. The products of BF16 values are exact in F32 and
-// summed in F32, so against the float product of W and the unrounded x
+// broadcast into one vdpbf16ps per tile vector (two tiles share each broadcast). The products of
+// BF16 values are exact in F32 and summed in F32, so against the float product of W and the
+// unrounded x
 //   |y − x·Wᵀ| <= (2^-8 + cols · 2^-23) · Σ_e |w_e · x_e|
 // (2^-8: BF16's relative rounding of x; cols · 2^-23: F32 summation, generously). That is the
 // price of the fast path; MatMulGemm (widen to F32 + sgemm) keeps x exact.
