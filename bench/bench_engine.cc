@@ -15,8 +15,11 @@
 // --prefill both measures pp with each in the same run, interleaved rep by rep, and prints the
 // median ratio.
 //
-// Usage: bench_engine MODEL [--pp 512] [--tg 128] [--reps 3] [--threads 2]
+// Usage: bench_engine MODEL [--pp 512] [--tg 128] [--reps 3] [--threads 2] [--cpu-clock]
 //                           [--prefill fast|exact|both]
+//        --cpu-clock: time by this process's CPU time instead of the wall clock. With --threads 1
+//        that is the compute time alone, however busy the machine (other processes' time is not
+//        counted); for comparing two builds on a shared machine (bench/compare_native.sh).
 //        bench_engine --stream [--threads 2]   streaming read bandwidth, "STREAM <GB/s>": the
 //        median of 5 reads of a 1 GiB buffer split over the threads (the decode bound's divisor)
 #include <algorithm>
@@ -24,13 +27,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
 #include "core/thread_pool.h"
 #include "io/model_loader.h"
-#include "kernels/blas_core.h"
 #include "runtime/transformer.h"
+#include "kernels/blas_core.h"
 
 namespace lieq {
 namespace {
@@ -43,6 +47,7 @@ struct Options {
   int64_t tg = 128;
   int reps = 3;
   int threads = 2;
+  bool cpu_clock = false;
   bool stream = false;
   std::string prefill = "fast";
 };
@@ -58,6 +63,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->pp = std::atoll(v);
     } else if (a == "--tg" && (v = next())) {
       o->tg = std::atoll(v);
+    } else if (a == "--cpu-clock") {
+      o->cpu_clock = true;
     } else if (a == "--reps" && (v = next())) {
       o->reps = std::atoi(v);
     } else if (a == "--threads" && (v = next())) {
@@ -100,26 +107,34 @@ std::vector<int32_t> RandomTokens(int64_t n, int64_t vocab, uint64_t seed) {
   return t;
 }
 
+// Seconds on the wall clock, or of this process's CPU time.
+double Seconds(bool cpu_clock) {
+  if (!cpu_clock) return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+  timespec t{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
 // Seconds for a prefill of `tokens` into an empty cache plus the last token's logits.
 double Prefill(Transformer& tr, std::span<const int32_t> tokens, std::vector<float>& hidden,
-               std::vector<float>& logits) {
+               std::vector<float>& logits, bool cpu_clock) {
   const ModelConfig& c = tr.config();
   KvCache cache(c, static_cast<int64_t>(tokens.size()));
-  const auto t0 = Clock::now();
+  const double t0 = Seconds(cpu_clock);
   Status s = tr.Forward(tokens, cache, hidden.data());
   if (!s.ok()) {
     std::fprintf(stderr, "%s\n", s.message().c_str());
     std::exit(1);
   }
   tr.Logits(hidden.data() + (tokens.size() - 1) * c.hidden_size, 1, logits.data());
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+  return Seconds(cpu_clock) - t0;
 }
 
 // Seconds for len(tokens) single-token steps from an empty cache, logits after each.
 double Decode(Transformer& tr, std::span<const int32_t> tokens, std::vector<float>& hidden,
-              std::vector<float>& logits) {
+              std::vector<float>& logits, bool cpu_clock) {
   KvCache cache(tr.config(), static_cast<int64_t>(tokens.size()));
-  const auto t0 = Clock::now();
+  const double t0 = Seconds(cpu_clock);
   for (size_t i = 0; i < tokens.size(); ++i) {
     Status s = tr.Forward(tokens.subspan(i, 1), cache, hidden.data());
     if (!s.ok()) {
@@ -128,7 +143,7 @@ double Decode(Transformer& tr, std::span<const int32_t> tokens, std::vector<floa
     }
     tr.Logits(hidden.data(), 1, logits.data());
   }
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+  return Seconds(cpu_clock) - t0;
 }
 
 // GB/s of a sequential read of a buffer far larger than the caches, split over the pool by
@@ -161,7 +176,7 @@ int Main(int argc, char** argv) {
   Options o;
   if (!ParseArgs(argc, argv, &o)) {
     std::fprintf(stderr,
-                 "usage: bench_engine MODEL [--pp 512] [--tg 128] [--reps 3] [--threads 2]\n"
+                 "usage: bench_engine MODEL [--pp 512] [--tg 128] [--reps 3] [--threads 2] [--cpu-clock]\n"
                  "                           [--prefill fast|exact|both]\n"
                  "       bench_engine --stream [--threads 2]\n");
     return 2;
@@ -215,12 +230,12 @@ int Main(int argc, char** argv) {
     // host; the ratio is the median of the per-rep time ratios.
     const std::vector<int32_t> tokens = RandomTokens(o.pp, c.vocab_size, 42 + o.pp);
     const std::vector<int32_t> warm(tokens.begin(), tokens.begin() + std::min<int64_t>(o.pp, 16));
-    Prefill(exact, warm, hidden, logits);
-    Prefill(fast, warm, hidden, logits);
+    Prefill(exact, warm, hidden, logits, o.cpu_clock);
+    Prefill(fast, warm, hidden, logits, o.cpu_clock);
     std::vector<double> te, tf, ratio;
     for (int r = 0; r < o.reps; ++r) {
-      te.push_back(Prefill(exact, tokens, hidden, logits));
-      tf.push_back(Prefill(fast, tokens, hidden, logits));
+      te.push_back(Prefill(exact, tokens, hidden, logits, o.cpu_clock));
+      tf.push_back(Prefill(fast, tokens, hidden, logits, o.cpu_clock));
       ratio.push_back(te.back() / tf.back());
     }
     auto median = [](std::vector<double> v) {
@@ -228,23 +243,18 @@ int Main(int argc, char** argv) {
       return v[v.size() / 2];
     };
     const double n = static_cast<double>(o.pp);
-    std::printf(
-        "pp%lld exact %8.2f tok/s, fast %8.2f tok/s, fast/exact %.2fx (medians of %d "
-        "interleaved reps, %d threads)\n",
-        static_cast<long long>(o.pp), n / median(te), n / median(tf), median(ratio), o.reps,
-        o.threads);
+    std::printf("pp%lld exact %8.2f tok/s, fast %8.2f tok/s, fast/exact %.2fx (medians of %d "
+                "interleaved reps, %d threads)\n",
+                static_cast<long long>(o.pp), n / median(te), n / median(tf), median(ratio), o.reps,
+                o.threads);
     std::printf("RESULT %s pp%lld-exact %.3f\nRESULT %s pp%lld-fast %.3f\n", o.model.c_str(),
                 static_cast<long long>(o.pp), n / median(te), o.model.c_str(),
                 static_cast<long long>(o.pp), n / median(tf));
     std::fflush(stdout);
-    report("tg", o.tg,
-           [&](const std::vector<int32_t>& t) { return Decode(tr, t, hidden, logits); });
-    return 0;
   } else {
-    report("pp", o.pp,
-           [&](const std::vector<int32_t>& t) { return Prefill(tr, t, hidden, logits); });
+    report("pp", o.pp, [&](const std::vector<int32_t>& t) { return Prefill(tr, t, hidden, logits, o.cpu_clock); });
   }
-  report("tg", o.tg, [&](const std::vector<int32_t>& t) { return Decode(tr, t, hidden, logits); });
+  report("tg", o.tg, [&](const std::vector<int32_t>& t) { return Decode(tr, t, hidden, logits, o.cpu_clock); });
   return 0;
 }
 

@@ -14,7 +14,7 @@
 # A summary (executions, corpus size) goes to build-fuzz/summary.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all_targets=(safetensors gguf tokenizer_json hf_config bit_plan task_files)
+all_targets=(safetensors gguf tokenizer_json hf_config bit_plan task_files calibration)
 
 scripts/setup.sh
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -2,14 +2,17 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/tensor.h"
 #include "eval/task_loaders.h"
+#include "io/calibration_text.h"
 #include "io/gguf_model.h"
 #include "io/gguf_reader.h"
 #include "io/hf_config.h"
@@ -17,6 +20,7 @@
 #include "plan/bit_plan.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/tokenizer_json.h"
+#include "tokenizer/utf8.h"
 
 namespace lieq::fuzz {
 namespace {
@@ -190,6 +194,60 @@ void BitPlan(const uint8_t* data, size_t size) {
                   again->group_size == plan->group_size && again->rank == plan->rank);
 }
 
+void Calibration(const uint8_t* data, size_t size) {
+  if (size == 0) return;
+  const int mode = data[0] % 3;                 // 0 plain text, 1 JSON lines, 2 folder
+  const int64_t max_docs = (data[0] >> 2) % 4;  // 0 = all
+  const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
+  auto check_docs = [&](const std::vector<std::string>& docs) {
+    if (max_docs > 0) LIEQ_FUZZ_CHECK(static_cast<int64_t>(docs.size()) <= max_docs);
+    for (const std::string& d : docs) LIEQ_FUZZ_CHECK(ValidateUtf8(d).ok());
+  };
+  if (mode < 2) {
+    const bool jsonl = mode == 1;
+    const std::string path = TempPath() + (jsonl ? ".jsonl" : ".txt");
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    LIEQ_FUZZ_CHECK(f != nullptr);
+    LIEQ_FUZZ_CHECK(rest.empty() || std::fwrite(rest.data(), 1, rest.size(), f) == rest.size());
+    LIEQ_FUZZ_CHECK(std::fclose(f) == 0);
+    const Result<std::vector<std::string>> read = ReadCalibrationDocuments(path, max_docs);
+    const Result<std::vector<std::string>> parsed =
+        ParseCalibrationDocuments(rest, jsonl, path, max_docs);
+    unlink(path.c_str());
+    LIEQ_FUZZ_CHECK(read.ok() == parsed.ok());
+    if (!read.ok()) {
+      CheckError(read.status());
+      LIEQ_FUZZ_CHECK(read.status().message() == parsed.status().message());
+      return;
+    }
+    LIEQ_FUZZ_CHECK(*read == *parsed);
+    check_docs(*read);
+    if (!jsonl) LIEQ_FUZZ_CHECK(read->empty() ? rest.empty() : (*read)[0] == rest);
+    return;
+  }
+  // A folder of up to 8 files.
+  const std::string dir = TempPath() + ".d";
+  std::filesystem::remove_all(dir);
+  LIEQ_FUZZ_CHECK(std::filesystem::create_directory(dir));
+  size_t start = 0;
+  for (int i = 0; i < 8 && start <= rest.size(); ++i) {
+    const size_t nul = std::min(rest.find('\0', start), rest.size());
+    const std::string_view part = rest.substr(start, nul - start);
+    start = nul + 1;
+    const bool jsonl = !part.empty() && (static_cast<uint8_t>(part[0]) & 1);
+    const std::string name = dir + "/f" + std::to_string(i) + (jsonl ? ".jsonl" : ".txt");
+    std::FILE* f = std::fopen(name.c_str(), "wb");
+    LIEQ_FUZZ_CHECK(f != nullptr);
+    const std::string_view body = part.empty() ? part : part.substr(1);
+    LIEQ_FUZZ_CHECK(body.empty() || std::fwrite(body.data(), 1, body.size(), f) == body.size());
+    LIEQ_FUZZ_CHECK(std::fclose(f) == 0);
+  }
+  const Result<std::vector<std::string>> read = ReadCalibrationDocuments(dir, max_docs);
+  std::filesystem::remove_all(dir);
+  if (!read.ok()) return CheckError(read.status());
+  check_docs(*read);
+}
+
 void TaskFiles(const uint8_t* data, size_t size) {
   if (size == 0) return;
   const std::string_view all(reinterpret_cast<const char*>(data) + 1, size - 1);
@@ -225,6 +283,7 @@ std::span<const Target> Targets() {
   static constexpr Target kTargets[] = {
       {"safetensors", &Safetensors}, {"gguf", &Gguf},        {"tokenizer_json", &TokenizerJson},
       {"hf_config", &HfConfig},      {"bit_plan", &BitPlan}, {"task_files", &TaskFiles},
+      {"calibration", &Calibration},
   };
   return kTargets;
 }

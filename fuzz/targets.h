@@ -22,6 +22,10 @@ void BitPlan(const uint8_t* data, size_t size);        // BitPlan JSON
 // Zero-shot task files (src/eval/task_loaders.h): the first byte picks the format; PIQA and
 // WinoGrande take "jsonl NUL labels".
 void TaskFiles(const uint8_t* data, size_t size);
+// Calibration text (src/io/calibration_text.h): byte 0 picks plain text, JSON lines or a folder
+// (the rest split at NUL bytes into files, each file's first byte picking .txt or .jsonl) and
+// the document limit; the file reader must agree with the in-memory parser.
+void Calibration(const uint8_t* data, size_t size);
 
 struct Target {
   std::string_view name;  // folder name under fuzz/corpus and fuzz/regressions

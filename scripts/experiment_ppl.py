@@ -4,6 +4,19 @@ one protected block (2 + 2/L bits), and the m-protected-blocks sweep for four bl
 (proxy, ΔPPL oracle, random, first/last). Stdlib only; drives the `lieq` binary.
 
   scripts/experiment_ppl.py models/lieq-ref-qwen3 runs/exp-qwen3
+  scripts/experiment_ppl.py models/lieq-ref-qwen3 runs/exp18-qwen3 --budgets   # issue 18
+
+--budgets runs the bit-allocation experiment of issue 18 instead: one `lieq diagnose` (proxy,
+ΔPPL on held-out C4, measured KL per block and width with --sensitivity-method), then at each
+budget in --budget-list (default 2 + 2/L, 2.25, 2.5, 3) the plans of every signal and rule —
+proxy, ΔPPL oracle (paper rule, {2,4}), measured KL + optimal allocator ({2,3,4,8}), first-last,
+random (--random-seeds) — plus uniform 2/3/4 bits, all quantized with --budget-method (GPTQ);
+perplexity ± standard error on WikiText-2, held-out C4 and --own-text (the model's own
+held-out text, e.g. from training/heldout_text.py); the time each plan took (its signal's
+measurement plus `lieq plan`). Writes OUT/budgets.json (resumable), OUT/budgets.md,
+OUT/budgets.svg, and with --write-results FILE replaces the block between
+"<!-- issue18-budgets:begin -->" and "<!-- issue18-budgets:end -->" in FILE (appends it when
+absent).
 
 Writes OUT/results.json (resumable: finished runs are not repeated), OUT/results.md (tables) and
 OUT/sweep.svg (perplexity vs m per ranking). Evaluation texts are the first --eval-chars
@@ -40,6 +53,15 @@ def parse_args():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--group-size", type=int, default=128,
                    help="quantization group (must divide every layer's input: 32 for lieq-ref-llama)")
+    p.add_argument("--budgets", action="store_true", help="run the issue-18 bit-allocation experiment")
+    p.add_argument("--budget-list", default="", help="budgets in bits (default 2+2/L,2.25,2.5,3)")
+    p.add_argument("--budget-method", default="gptq", help="back-end of --budgets (and of its KL)")
+    p.add_argument("--random-seeds", default="0,1,2")
+    p.add_argument("--own-text", default="", help="the model's own held-out text (optional)")
+    p.add_argument("--diag-samples", type=int, default=16, help="--budgets: diagnose --samples")
+    p.add_argument("--diag-seq", type=int, default=512, help="--budgets: diagnose --seq")
+    p.add_argument("--twin-seeds", type=int, default=3)
+    p.add_argument("--write-results", default="", help="--budgets: Markdown file to update (docs/RESULTS.md)")
     return p.parse_args()
 
 
@@ -290,8 +312,216 @@ class Experiment:
         open(os.path.join(self.a.out, "sweep.svg"), "w").write("\n".join(o) + "\n")
 
 
+BEGIN, END = "<!-- issue18-budgets:begin -->", "<!-- issue18-budgets:end -->"
+
+
+class BudgetExperiment(Experiment):
+    """Issue 18, item 4: every signal and rule at equal budgets, GPTQ, perplexity ± s.e."""
+
+    def __init__(self, a):
+        self.a = a
+        os.makedirs(os.path.join(a.out, "data"), exist_ok=True)
+        os.makedirs(os.path.join(a.out, "models"), exist_ok=True)
+        os.makedirs(os.path.join(a.out, "plans"), exist_ok=True)
+        self.results_path = os.path.join(a.out, "budgets.json")
+        self.results = json.load(open(self.results_path)) if os.path.exists(self.results_path) else {}
+        self.config = json.load(open(os.path.join(a.model, "config.json")))
+        self.L = self.config["num_hidden_layers"]
+        self.sets = self.prepare_texts()
+        self.sets.pop("ptb")
+        if a.own_text:
+            self.sets["own"] = a.own_text
+
+    def ppl_se(self, key, model):
+        """Perplexity and its standard error on every set, resumable."""
+        entry = self.results.setdefault("runs", {}).setdefault(key, {})
+        for s in self.sets:
+            if s in entry.get("ppl", {}):
+                continue
+            out, secs = run([self.a.lieq, "ppl", model, "--text", self.sets[s], "--ctx", str(self.a.ctx),
+                             "--chunks", str(self.a.chunks), "--threads", str(self.a.threads), "--json"])
+            j = json.loads(out)
+            entry.setdefault("ppl", {})[s] = j["ppl"]
+            entry.setdefault("se", {})[s] = j["ppl_stderr"]
+            print("  %-34s %-9s ppl %10.3f ± %.3f  (%.0f s)" % (key, s, j["ppl"], j["ppl_stderr"], secs), flush=True)
+            self.save()
+        return entry
+
+    def quantize_bits(self, bits):
+        """Quantizes a width assignment once (plans that agree share the model)."""
+        key = "b" + "".join(str(b) for b in bits)
+        models = self.results.setdefault("models", {})
+        path = os.path.join(self.a.out, "models", key)
+        if key not in models or not os.path.isdir(path):
+            plan = os.path.join(self.a.out, "plans", key + ".json")
+            avg = sum(bits) / len(bits)
+            json.dump({"format": "lieq-bitplan", "version": 1, "model": self.a.model, "num_blocks": self.L,
+                       "bits": bits, "candidates": sorted(set(bits)), "group_size": self.a.group_size,
+                       "budget": avg, "rank_by": "manual", "rank": [], "seed": 0, "avg_bits_linear": avg,
+                       "avg_bits_file": 0, "diagnostics": ""}, open(plan, "w"), indent=1)
+            cmd = [self.a.lieq, "quantize", self.a.model, "--plan", plan, "--method", self.a.budget_method,
+                   "-o", path, "--force", "--group-size", str(self.a.group_size), "--threads", str(self.a.threads),
+                   "--json"]
+            if self.a.budget_method != "rtn":
+                cmd += ["--calib-samples", str(self.a.calib_samples), "--calib-seq", str(self.a.calib_seq),
+                        "--seed", str(self.a.seed)]
+            out, secs = run(cmd)
+            models[key] = {"bits": bits, "quantize_seconds": json.loads(out)["quantize_seconds"]}
+            print("  %-34s quantized in %.1f s" % (key, secs), flush=True)
+            self.save()
+        return key, path
+
+    def diagnose(self):
+        d = os.path.join(self.a.out, "diag")
+        path = os.path.join(d, "diagnostics.json")
+        if not os.path.exists(path):
+            calib = os.path.join(self.a.shared, "data/calib/c4-train-00000-head1000.jsonl")
+            run([self.a.lieq, "diagnose", self.a.model, "--calib", calib, "--samples", str(self.a.diag_samples),
+                 "--seq", str(self.a.diag_seq), "--seed", str(self.a.seed), "--twin-seeds", str(self.a.twin_seeds),
+                 "--eval-text", self.sets["c4"], "--eval-ctx", str(self.a.ctx), "--eval-windows", str(self.a.chunks),
+                 "--sensitivity-bits", "2,3,4,8", "--sensitivity-method", self.a.budget_method,
+                 "--group-size", str(self.a.group_size), "--cache-dir", os.path.join(self.a.out, "diag-cache"),
+                 "-o", d, "--force", "--threads", str(self.a.threads)])
+        j = json.load(open(path))
+        t = j["timing"]
+        # Seconds each signal's measurement took (the proxy pass, the L+1 ΔPPL passes, the KL passes).
+        self.signal_seconds = {"proxy": t["proxy_seconds"], "ppl": t["ppl_seconds"],
+                               "kl": t.get("sensitivity_seconds", 0.0), "first-last": 0.0, "random": 0.0}
+        return path
+
+    def plan(self, diag, budget, rank_by, extra):
+        cmd = [self.a.lieq, "plan", "--diagnostics", diag, "--budget", "%.6f" % budget, "--rank-by", rank_by,
+               "--group-size", str(self.a.group_size), "--json", *extra]
+        out, secs = run(cmd)
+        p = json.loads(out)
+        return p, secs
+
+    def main(self):
+        a, L = self.a, self.L
+        t0 = time.time()
+        budgets = [float(x) for x in a.budget_list.split(",")] if a.budget_list else [2 + 2 / L, 2.25, 2.5, 3.0]
+        print("FP and uniform", flush=True)
+        self.ppl_se("fp", a.model)
+        for b in (2, 3, 4):
+            key, path = self.quantize_bits([b] * L)
+            self.ppl_se(key, path)
+        print("diagnose", flush=True)
+        diag = self.diagnose()
+        rows = []
+        for budget in budgets:
+            plans = [("proxy (paper rule, {2,4})", "proxy", ["--bits", "2,4", "--rule", "paper"]),
+                     ("ΔPPL oracle (paper rule, {2,4})", "ppl", ["--bits", "2,4", "--rule", "paper"]),
+                     ("measured KL + optimal ({2,3,4,8})", "kl", ["--bits", "2,3,4,8", "--rule", "optimal"]),
+                     ("measured KL + optimal ({2,4})", "kl", ["--bits", "2,4", "--rule", "optimal"]),
+                     ("first-last ({2,4})", "first-last", ["--bits", "2,4"])]
+            plans += [("random seed %s ({2,4})" % s, "random", ["--bits", "2,4", "--seed", s])
+                      for s in a.random_seeds.split(",")]
+            for label, rank_by, extra in plans:
+                p, plan_secs = self.plan(diag, budget, rank_by, extra)
+                key, path = self.quantize_bits(p["bits"])
+                entry = self.ppl_se(key, path)
+                rows.append({"budget": budget, "label": label, "rank_by": rank_by, "rule": p.get("rule", ""),
+                             "bits": p["bits"], "avg_bits_linear": p["avg_bits_linear"], "model": key,
+                             "plan_seconds": self.signal_seconds[rank_by] + plan_secs})
+        self.results["rows"] = rows
+        self.results["settings"] = vars(a)
+        self.results["elapsed_seconds"] = self.results.get("elapsed_seconds", 0) + time.time() - t0
+        self.save()
+        self.report(budgets, rows)
+
+    def report(self, budgets, rows):
+        a, L, R = self.a, self.L, self.results
+        runs = R["runs"]
+        sets = list(self.sets)
+        cell = lambda key, s: ("%.2f ± %.2f" % (runs[key]["ppl"][s], runs[key]["se"][s])
+                               if s in runs.get(key, {}).get("ppl", {}) else "–")
+        u2 = "b" + "2" * L
+
+        def gap(key, s):
+            fp, lo, c = (runs.get(k, {}).get("ppl", {}).get(s) for k in ("fp", u2, key))
+            return "%.0f%%" % (100 * (lo - c) / (lo - fp)) if None not in (fp, lo, c) and lo != fp else "–"
+
+        lines = [BEGIN, "", "### Bit allocation at equal budgets: %s (issue 18)" % a.model, "",
+                 "Written by `scripts/experiment_ppl.py %s OUT --budgets` (%s, group %d, calibration %d × %d; "
+                 "perplexity: GPTQ protocol, ctx %d, first %d windows, ± standard error; diagnose: %d × %d tokens, "
+                 "%d twins, ΔPPL on held-out C4). Gap = share of the FP → uniform-2-bit gap closed, per set." % (
+                     a.model, a.budget_method.upper(), a.group_size, a.calib_samples, a.calib_seq, a.ctx, a.chunks,
+                     a.diag_samples, a.diag_seq, a.twin_seeds), "",
+                 "| budget | plan | bits per block | " + " | ".join(sets) + " | gap (%s) | plan time (s) |" % " / ".join(sets),
+                 "|---|---|---|" + "---|" * len(sets) + "---|---|"]
+        gaps = lambda key: " / ".join(gap(key, s) for s in sets)
+        lines.append("| 16 | FP | – | %s | – | – |" % " | ".join(cell("fp", s) for s in sets))
+        for b in (2, 3, 4):
+            key = "b" + str(b) * L
+            lines.append("| %d | uniform %d-bit | %d × %d | %s | %s | – |" % (
+                b, b, L, b, " | ".join(cell(key, s) for s in sets), gaps(key)))
+        for r in rows:
+            lines.append("| %.4g | %s | %s | %s | %s | %.1f |" % (
+                r["budget"], r["label"], " ".join(str(x) for x in r["bits"]),
+                " | ".join(cell(r["model"], s) for s in sets), gaps(r["model"]), r["plan_seconds"]))
+        lines += ["", "![perplexity vs budget](budgets.svg)", "", END]
+        text = "\n".join(lines) + "\n"
+        open(os.path.join(a.out, "budgets.md"), "w").write(text)
+        print(text)
+        self.budget_svg(budgets, rows, sets[0])
+        if a.write_results:
+            old = open(a.write_results).read() if os.path.exists(a.write_results) else ""
+            if BEGIN in old and END in old:
+                new = old[:old.index(BEGIN)] + text.rstrip("\n") + old[old.index(END) + len(END):]
+            else:
+                new = old.rstrip("\n") + "\n\n" + text
+            open(a.write_results, "w").write(new)
+
+    def budget_svg(self, budgets, rows, s):
+        runs, L = self.results["runs"], self.L
+        series = {}
+        for r in rows:
+            name = r["label"].split(" seed")[0]
+            v = runs.get(r["model"], {}).get("ppl", {}).get(s)
+            if v is not None:
+                series.setdefault(name, {}).setdefault(r["budget"], []).append(v)
+        fp = runs["fp"]["ppl"][s]
+        u2 = runs.get("b" + "2" * L, {}).get("ppl", {}).get(s, fp)
+        vals = [v for pts in series.values() for vs in pts.values() for v in vs] + [fp, u2]
+        lo, hi = min(vals), max(vals)
+        pad = (hi - lo) * 0.08 or 1
+        lo, hi = lo - pad, hi + pad
+        W, H, ml, mr, mt, mb = 720, 420, 70, 250, 30, 50
+        bmin, bmax = min(budgets), max(budgets)
+        X = lambda b: ml + (W - ml - mr) * ((b - bmin) / (bmax - bmin) if bmax > bmin else 0.5)
+        Y = lambda v: mt + (H - mt - mb) * (hi - v) / (hi - lo)
+        colors = ["#d62728", "#1f77b4", "#2ca02c", "#17becf", "#9467bd", "#7f7f7f"]
+        o = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">' % (W, H),
+             '<rect width="100%" height="100%" fill="white"/>',
+             '<text x="%d" y="18" font-size="14">%s: %s perplexity vs budget (%s)</text>' % (
+                 ml, os.path.basename(self.a.model.rstrip("/")), s, self.a.budget_method.upper()),
+             '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (ml, H - mb, W - mr, H - mb),
+             '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (ml, mt, ml, H - mb)]
+        for b in budgets:
+            o.append('<text x="%.1f" y="%d" text-anchor="middle">%.3g</text>' % (X(b), H - mb + 16, b))
+        o.append('<text x="%.1f" y="%d" text-anchor="middle">average bits per block linear weight</text>' % ((ml + W - mr) / 2, H - 12))
+        for i in range(5):
+            v = lo + (hi - lo) * i / 4
+            o.append('<text x="%d" y="%.1f" text-anchor="end">%.1f</text>' % (ml - 6, Y(v) + 4, v))
+        for v, name in ((fp, "FP"), (u2, "uniform 2-bit")):
+            o.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="black" stroke-dasharray="4,3"/>' % (ml, Y(v), W - mr, Y(v)))
+            o.append('<text x="%d" y="%.1f">%s %.1f</text>' % (W - mr + 6, Y(v) + 4, name, v))
+        for j, (name, pts) in enumerate(series.items()):
+            c = colors[j % len(colors)]
+            mean = sorted((b, sum(vs) / len(vs)) for b, vs in pts.items())
+            o.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>' % (
+                c, " ".join("%.1f,%.1f" % (X(b), Y(v)) for b, v in mean)))
+            for b, vs in pts.items():
+                for v in vs:
+                    o.append('<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>' % (X(b), Y(v), c))
+            o.append('<text x="%d" y="%d" fill="%s">%s</text>' % (W - mr + 6, mt + 40 + 16 * j, c, name))
+        o.append("</svg>")
+        open(os.path.join(self.a.out, "budgets.svg"), "w").write("\n".join(o) + "\n")
+
+
 if __name__ == "__main__":
     try:
-        Experiment(parse_args()).main()
+        a = parse_args()
+        (BudgetExperiment(a) if a.budgets else Experiment(a)).main()
     except RuntimeError as e:
         sys.exit(str(e))

@@ -1,41 +1,12 @@
 #include "analysis/calibration.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <numeric>
-#include <sstream>
 
-#include "core/mapped_file.h"
 #include "core/rng.h"
+#include "io/calibration_text.h"
 
 namespace lieq {
-namespace {
-
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-Result<std::vector<std::string>> ReadDocuments(const std::string& path) {
-  LIEQ_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
-  if (!EndsWith(path, ".jsonl") && !EndsWith(path, ".json")) return std::vector<std::string>{text};
-  std::vector<std::string> docs;
-  std::istringstream lines(text);
-  std::string line;
-  for (int64_t number = 1; std::getline(lines, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    const std::string where = path + ":" + std::to_string(number);
-    if (j.is_discarded()) return InvalidArgument(where + ": not valid JSON");
-    if (!j.is_object() || !j.contains("text") || !j["text"].is_string()) {
-      return InvalidArgument(where + ": no string field \"text\"");
-    }
-    docs.push_back(j["text"].get<std::string>());
-  }
-  return docs;
-}
-
-}  // namespace
 
 Result<std::vector<std::vector<int32_t>>> SampleCalibration(const std::string& path,
                                                             const Tokenizer& tokenizer,
@@ -43,7 +14,7 @@ Result<std::vector<std::vector<int32_t>>> SampleCalibration(const std::string& p
   if (o.samples < 1 || o.seq < 2) {
     return InvalidArgument("--samples must be ≥ 1 and --seq ≥ 2");
   }
-  LIEQ_ASSIGN_OR_RETURN(std::vector<std::string> docs, ReadDocuments(path));
+  LIEQ_ASSIGN_OR_RETURN(std::vector<std::string> docs, ReadCalibrationDocuments(path));
   std::vector<size_t> order(docs.size());
   std::iota(order.begin(), order.end(), 0);
   Rng rng(o.seed);

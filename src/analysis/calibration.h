@@ -17,9 +17,9 @@ struct CalibrationOptions {
   uint64_t seed = 0;     // document order
 };
 
-// *.jsonl: documents are the "text" fields, shuffled with `seed`, tokenized without special
-// tokens and concatenated (each followed by "\n\n") until samples·seq tokens are collected,
-// then cut into consecutive windows. Any other file is one document read as it is.
+// The documents of `path` (io/calibration_text.h: JSON lines, plain text or a folder of them),
+// shuffled with `seed`, tokenized without special tokens and concatenated (each followed by
+// "\n\n") until samples·seq tokens are collected, then cut into consecutive windows.
 // Errors name the file (and line): unreadable, invalid JSON, no "text", too few tokens.
 Result<std::vector<std::vector<int32_t>>> SampleCalibration(const std::string& path,
                                                             const Tokenizer& tokenizer,

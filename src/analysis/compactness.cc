@@ -145,6 +145,20 @@ void MeasureProjection(const ModelConfig& c, const Linear& layer, Projection p, 
   }
 }
 
+// The projections a per-projection aggregate averages.
+std::span<const Projection> AggregatedProjections(Aggregate how) {
+  static constexpr Projection kAttentionProjections[] = {Projection::kQ, Projection::kK,
+                                                         Projection::kV, Projection::kO};
+  switch (how) {
+    case Aggregate::kAttention:
+      return kAttentionProjections;
+    case Aggregate::kQkv:
+      return std::span<const Projection>(kAttentionProjections).first(3);
+    default:
+      return kAllProjections;
+  }
+}
+
 }  // namespace
 
 double UnitMetrics::DeltaR(int seeds) const {
@@ -176,7 +190,7 @@ double BlockCompactness::DeltaR(Aggregate how, int seeds) const {
   if (how == Aggregate::kFlat) {
     for (const UnitMetrics& u : units) v.push_back(u.DeltaR(seeds));
   } else {
-    for (Projection p : kAllProjections) {
+    for (Projection p : AggregatedProjections(how)) {
       const double m = ProjectionDeltaR(p, seeds);
       if (!std::isnan(m)) v.push_back(m);
     }
@@ -189,7 +203,7 @@ double BlockCompactness::DeltaE(Aggregate how, int seeds) const {
   if (how == Aggregate::kFlat) {
     for (const UnitMetrics& u : units) v.push_back(u.DeltaE(seeds));
   } else {
-    for (Projection p : kAllProjections) {
+    for (Projection p : AggregatedProjections(how)) {
       const double m = ProjectionDeltaE(p, seeds);
       if (!std::isnan(m)) v.push_back(m);
     }
@@ -287,6 +301,11 @@ Result<CompactnessResult> MeasureCompactness(const Model& model, ThreadPool& poo
     const BlockWeights& w = model.weights.blocks[static_cast<size_t>(l)];
     for (Projection p : o.projections) {
       MeasureProjection(c, w.linear(p), p, l, grams.at(InputOf(p)), o, twin_std, block.units);
+    }
+    for (auto& [in, gram] : grams) {  // the effective rank of the inputs themselves
+      if (gram.dim() <= kMaxInputRankDim) {
+        block.input_compact[static_cast<size_t>(in)] = Compactness(gram.Eigenvalues());
+      }
     }
     result.spectrum_seconds += SecondsSince(spectrum_start);
     block.seconds = SecondsSince(block_start);

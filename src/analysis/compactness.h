@@ -10,7 +10,9 @@
 // (q, k, v: the head's rows of W; o: the head's columns of W and its slice of the input).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <limits>
 #include <functional>
 #include <optional>
 #include <span>
@@ -21,6 +23,8 @@
 #include "model/model.h"
 
 namespace lieq {
+
+inline constexpr double kNaNInit = std::numeric_limits<double>::quiet_NaN();
 
 // One measured unit: a whole projection or one head of an attention projection.
 struct UnitMetrics {
@@ -40,11 +44,23 @@ struct UnitMetrics {
 enum class Aggregate {
   kFlat,        // mean over every unit (each head counts once)
   kProjection,  // mean over projections of the per-projection mean over heads
+  kAttention,   // the same over q, k, v, o only
+  kQkv,         // the same over q, k, v only (the attention projections' outputs)
 };
+
+// The inputs a block's projections read: q, k, v; o; gate, up; down.
+inline constexpr const char* kInputSiteNames[] = {"attention", "attention_output", "mlp",
+                                                  "mlp_hidden"};
+// Input effective ranks are computed for inputs up to this width (an eigendecomposition of the
+// [in, in] Gram each; wider inputs report NaN).
+inline constexpr int64_t kMaxInputRankDim = 8192;
 
 struct BlockCompactness {
   std::vector<UnitMetrics> units;
   double seconds = 0;
+  // Compact(H) of each input site (kInputSiteNames order): the effective rank of the real
+  // inputs themselves, exp(H(λ/Σλ)) over the Gram's eigenvalues. NaN when not measured.
+  std::array<double, 4> input_compact = {kNaNInit, kNaNInit, kNaNInit, kNaNInit};
 
   double DeltaR(Aggregate how, int seeds = 0) const;
   double DeltaE(Aggregate how, int seeds = 0) const;

@@ -111,6 +111,12 @@ std::string DiagnoseCache::PplPath(uint64_t key, int block) const {
   return (fs::path(dir_) / (KeyHex(key) + "-ppl-" + unit + ".json")).string();
 }
 
+std::string DiagnoseCache::KlPath(uint64_t key, int block, int bits) const {
+  return (fs::path(dir_) / (KeyHex(key) + "-kl-block" + std::to_string(block) + "-b" +
+                            std::to_string(bits) + ".json"))
+      .string();
+}
+
 void DiagnoseCache::Warn(const std::string& message) const {
   if (log_ != nullptr) std::fprintf(log_, "warning: %s\n", message.c_str());
 }
@@ -139,7 +145,7 @@ std::optional<BlockCompactness> DiagnoseCache::LoadProxy(uint64_t key, int block
   std::optional<json> j = ReadCacheJson(path, [this](const std::string& m) { Warn(m); });
   if (!j) return std::nullopt;
   const auto corrupt = [&](const char* why) {
-    Warn(path + ": corrupt cache file (" + why + "); measuring block " + std::to_string(block + 1) +
+    Warn(path + ": corrupt cache file (" + why + "); measuring block " + std::to_string(block) +
          " again");
     return std::nullopt;
   };
@@ -167,7 +173,12 @@ std::optional<BlockCompactness> DiagnoseCache::LoadProxy(uint64_t key, int block
     }
     out.units.push_back(std::move(m));
   }
-  if (log_ != nullptr) std::fprintf(log_, "[proxy] block %d/%d: cached\n", block + 1, blocks);
+  std::vector<double> inputs;
+  if (!GetDoubles(j->value("input_compact", json()), out.input_compact.size(), &inputs)) {
+    return corrupt("bad input_compact");
+  }
+  std::copy(inputs.begin(), inputs.end(), out.input_compact.begin());
+  if (log_ != nullptr) std::fprintf(log_, "[proxy] block %d of %d: cached\n", block, blocks);
   return out;
 }
 
@@ -184,9 +195,10 @@ void DiagnoseCache::StoreProxy(uint64_t key, int block, const BlockCompactness& 
                      {"energy_twin", u.energy_twin}});
   }
   j["units"] = std::move(units);
+  j["input_compact"] = result.input_compact;
   const std::string path = ProxyPath(key, block);
   const Status s = WriteTextFileAtomically(path, j.dump() + "\n", WriteOptions{.overwrite = true});
-  if (!s.ok()) Warn(s.message() + " (block " + std::to_string(block + 1) + " not cached)");
+  if (!s.ok()) Warn(s.message() + " (block " + std::to_string(block) + " not cached)");
 }
 
 std::optional<PplPass> DiagnoseCache::LoadPpl(uint64_t key, int block, int blocks) const {
@@ -205,7 +217,7 @@ std::optional<PplPass> DiagnoseCache::LoadPpl(uint64_t key, int block, int block
     if (block < 0) {
       std::fprintf(log_, "[ppl] base: cached ppl %.4f\n", out.ppl);
     } else {
-      std::fprintf(log_, "[ppl] skip block %d/%d: cached ppl %.4f\n", block + 1, blocks, out.ppl);
+      std::fprintf(log_, "[ppl] skip block %d of %d: cached ppl %.4f\n", block, blocks, out.ppl);
     }
   }
   return out;
@@ -218,6 +230,32 @@ void DiagnoseCache::StorePpl(uint64_t key, int block, const PplPass& pass) const
   const std::string path = PplPath(key, block);
   const Status s = WriteTextFileAtomically(path, j.dump() + "\n", WriteOptions{.overwrite = true});
   if (!s.ok()) Warn(s.message() + " (perplexity pass not cached)");
+}
+
+std::optional<double> DiagnoseCache::LoadKl(uint64_t key, int block, int bits, int blocks) const {
+  const std::string path = KlPath(key, block, bits);
+  std::optional<json> j = ReadCacheJson(path, [this](const std::string& m) { Warn(m); });
+  if (!j) return std::nullopt;
+  double kl = 0;
+  if (!HeaderMatches(*j, "kl", key, block) || !j->contains("bits") ||
+      !(*j)["bits"].is_number_integer() || (*j)["bits"].get<int>() != bits || !j->contains("kl") ||
+      !(*j)["kl"].is_number() || !GetDouble((*j)["kl"], &kl)) {
+    Warn(path + ": corrupt cache file (bad header or numbers); measuring again");
+    return std::nullopt;
+  }
+  if (log_ != nullptr) {
+    std::fprintf(log_, "[kl] block %d of %d at %d bits: cached %.6g\n", block, blocks, bits, kl);
+  }
+  return kl;
+}
+
+void DiagnoseCache::StoreKl(uint64_t key, int block, int bits, double kl) const {
+  json j = Header("kl", key, block);
+  j["bits"] = bits;
+  j["kl"] = kl;
+  const std::string path = KlPath(key, block, bits);
+  const Status s = WriteTextFileAtomically(path, j.dump() + "\n", WriteOptions{.overwrite = true});
+  if (!s.ok()) Warn(s.message() + " (sensitivity not cached)");
 }
 
 }  // namespace lieq

@@ -4,6 +4,7 @@
 //   DIR/<key>-proxy-block<l>.json  one block's compactness units (MeasureCompactness)
 //   DIR/<key>-ppl-base.json        the base perplexity pass (MeasureBlockPpl)
 //   DIR/<key>-ppl-skip<l>.json     the pass with block l skipped
+//   DIR/<key>-kl-block<l>-b<b>.json the measured KL with only block l at b bits (sensitivity.h)
 // Doubles are written with 17 significant digits (exact round trip; NaN as null). A file that
 // does not parse or does not match is reported as a warning and the unit is measured again.
 #pragma once
@@ -40,9 +41,13 @@ class DiagnoseCache {
   void StoreProxy(uint64_t key, int block, const BlockCompactness& result) const;
   std::optional<PplPass> LoadPpl(uint64_t key, int block, int blocks) const;  // block −1: base
   void StorePpl(uint64_t key, int block, const PplPass& pass) const;
+  // kl_key: model, calibration tokens and the quantizer's name with its options.
+  std::optional<double> LoadKl(uint64_t key, int block, int bits, int blocks) const;
+  void StoreKl(uint64_t key, int block, int bits, double kl) const;
 
   std::string ProxyPath(uint64_t key, int block) const;
   std::string PplPath(uint64_t key, int block) const;
+  std::string KlPath(uint64_t key, int block, int bits) const;
 
  private:
   DiagnoseCache(std::string dir, std::FILE* log) : dir_(std::move(dir)), log_(log) {}

@@ -29,14 +29,43 @@ std::vector<double> ReadNumbers(const nlohmann::json& j) {
   return v;
 }
 
+nlohmann::json RuleRhoJson(const std::vector<RuleRho>& rules) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const RuleRho& r : rules) {
+    j[r.name] = {{"delta_r", r.delta_r},
+                 {"delta_r_single_twin", r.delta_r_single},
+                 {"delta_r_single_twin_mean", r.delta_r_single_mean},
+                 {"delta_r_single_twin_sd", r.delta_r_single_sd},
+                 {"delta_e", r.delta_e},
+                 {"delta_e_single_twin", r.delta_e_single},
+                 {"delta_e_single_twin_mean", r.delta_e_single_mean},
+                 {"delta_e_single_twin_sd", r.delta_e_single_sd}};
+  }
+  return j;
+}
+
 }  // namespace
 
-const char* AggregateName(Aggregate a) { return a == Aggregate::kFlat ? "flat" : "projection"; }
+const char* AggregateName(Aggregate a) {
+  switch (a) {
+    case Aggregate::kFlat:
+      return "flat";
+    case Aggregate::kAttention:
+      return "attention";
+    case Aggregate::kQkv:
+      return "qkv";
+    default:
+      return "projection";
+  }
+}
 
 Result<Aggregate> AggregateFromName(const std::string& name) {
   if (name == "flat") return Aggregate::kFlat;
   if (name == "projection") return Aggregate::kProjection;
-  return InvalidArgument("--aggregate '" + name + "' is unknown (flat, projection)");
+  if (name == "attention") return Aggregate::kAttention;
+  if (name == "qkv") return Aggregate::kQkv;
+  return InvalidArgument("--aggregate '" + name +
+                         "' is unknown (flat, projection, attention, qkv)");
 }
 
 Result<std::vector<Projection>> ParseProjections(const std::string& list) {
@@ -68,9 +97,9 @@ BlockScores ComputeBlockScores(const Diagnostics& d) {
   s.delta_e_flat = PerBlock(d, [](const auto& b) { return b.DeltaE(Aggregate::kFlat); });
   s.delta_e_projection =
       PerBlock(d, [](const auto& b) { return b.DeltaE(Aggregate::kProjection); });
-  const bool flat = d.settings.aggregate == Aggregate::kFlat;
-  s.proxy = flat ? s.delta_r_flat : s.delta_r_projection;
-  s.delta_e = flat ? s.delta_e_flat : s.delta_e_projection;
+  const Aggregate how = d.settings.aggregate;
+  s.proxy = PerBlock(d, [how](const auto& b) { return b.DeltaR(how); });
+  s.delta_e = PerBlock(d, [how](const auto& b) { return b.DeltaE(how); });
   if (d.ppl) s.delta_ppl = d.ppl->delta_ppl;
 
   const auto& w = d.settings.weights;
@@ -83,12 +112,22 @@ BlockScores ComputeBlockScores(const Diagnostics& d) {
   add(s.delta_ppl, w[0]);
   add(s.proxy, w[1]);
   add(s.delta_e, w[2]);
+  if (d.sensitivity) {
+    s.kl_widths = d.sensitivity->widths;
+    s.kl = d.sensitivity->kl;
+  }
   return s;
 }
 
 RhoTable ComputeRho(const Diagnostics& d) {
   RhoTable t;
   const int seeds = d.settings.twin_seeds;
+  const int twins = d.settings.twin_seeds;
+  if (d.sensitivity && !d.sensitivity->widths.empty()) {
+    std::vector<double> kl_lo;
+    for (const auto& row : d.sensitivity->kl) kl_lo.push_back(row.front());
+    t.rules_vs_kl = ComputeRuleRho(d.proxy.blocks, twins, kl_lo);
+  }
   if (!d.ppl) {
     t.proxy_flat.assign(static_cast<size_t>(seeds), kNaN);
     t.proxy_projection.assign(static_cast<size_t>(seeds), kNaN);
@@ -106,6 +145,12 @@ RhoTable ComputeRho(const Diagnostics& d) {
   t.delta_e_flat = SpearmanRho(scores.delta_e_flat, ppl);
   t.delta_e_projection = SpearmanRho(scores.delta_e_projection, ppl);
   t.combined = SpearmanRho(scores.combined, ppl);
+  for (size_t w = 0; w < scores.kl_widths.size(); ++w) {
+    std::vector<double> column;
+    for (const auto& row : scores.kl) column.push_back(row[w]);
+    t.kl.push_back(SpearmanRho(column, ppl));
+  }
+  t.rules = ComputeRuleRho(d.proxy.blocks, twins, ppl);
   return t;
 }
 
@@ -143,9 +188,21 @@ nlohmann::json DiagnosticsToJson(const Diagnostics& d) {
                             {"seconds", b.seconds},
                             {"by_projection", by_projection},
                             {"units", units}};
+    nlohmann::json inputs = nlohmann::json::object();
+    for (size_t i = 0; i < b.input_compact.size(); ++i) {
+      if (!std::isnan(b.input_compact[i])) inputs[kInputSiteNames[i]] = b.input_compact[i];
+    }
+    block["input_effective_rank"] = std::move(inputs);
     if (d.ppl) {
       block["ppl_skipped"] = d.ppl->ppl[l];
       block["delta_ppl"] = d.ppl->delta_ppl[l];
+    }
+    if (d.sensitivity) {
+      nlohmann::json kl = nlohmann::json::object();
+      for (size_t w = 0; w < d.sensitivity->widths.size(); ++w) {
+        kl[std::to_string(d.sensitivity->widths[w])] = d.sensitivity->kl[l][w];
+      }
+      block["kl"] = std::move(kl);
     }
     blocks.push_back(std::move(block));
   }
@@ -186,7 +243,10 @@ nlohmann::json DiagnosticsToJson(const Diagnostics& d) {
         {"proxy_projection", rho.proxy_projection.empty() ? kNaN : rho.proxy_projection.back()},
         {"delta_e_flat", rho.delta_e_flat},
         {"delta_e_projection", rho.delta_e_projection},
-        {"combined", rho.combined}}},
+        {"combined", rho.combined},
+        {"kl_by_width", rho.kl},
+        {"by_rule", RuleRhoJson(rho.rules)}}},
+      {"spearman_vs_kl_lowest_width", {{"by_rule", RuleRhoJson(rho.rules_vs_kl)}}},
       {"timing",
        {{"proxy_forward_seconds", d.proxy.forward_seconds},
         {"proxy_spectrum_seconds", d.proxy.spectrum_seconds},
@@ -196,6 +256,15 @@ nlohmann::json DiagnosticsToJson(const Diagnostics& d) {
         {"peak_rss_mib", d.peak_rss_mib}}},
       {"blocks", blocks},
   };
+  if (d.sensitivity) {
+    j["scores"]["kl"] = {{"method", d.sensitivity->method},
+                         {"widths", d.sensitivity->widths},
+                         {"values", d.sensitivity->kl}};
+    j["settings"]["sensitivity_bits"] = st.sensitivity_bits;
+    j["settings"]["sensitivity_method"] = d.sensitivity->method;
+    j["timing"]["sensitivity_seconds"] = d.sensitivity->seconds;
+    j["sensitivity_tokens"] = d.sensitivity->tokens;
+  }
   if (d.ppl) {
     j["base_ppl"] = d.ppl->base_ppl;
     j["ppl_tokens_scored"] = d.ppl->tokens_scored;
@@ -229,6 +298,26 @@ Result<DiagnosticsScores> DiagnosticsScoresFromJson(const nlohmann::json& j,
   s.proxy = ReadNumbers((*it)["proxy"]);
   if (it->contains("ppl")) s.ppl = ReadNumbers((*it)["ppl"]);
   if (it->contains("combined")) s.combined = ReadNumbers((*it)["combined"]);
+  if (it->contains("kl")) {
+    const nlohmann::json& kl = (*it)["kl"];
+    if (!kl.is_object() || !kl.contains("widths") || !kl["widths"].is_array() ||
+        !kl.contains("values") || !kl["values"].is_array()) {
+      return InvalidArgument(source + ": \"scores\".\"kl\" is not {method, widths, values}");
+    }
+    for (const auto& w : kl["widths"]) {
+      if (!w.is_number_integer()) return InvalidArgument(source + ": a kl width is not a number");
+      s.kl_widths.push_back(w.get<int>());
+    }
+    for (const auto& row : kl["values"]) {
+      if (!row.is_array() || row.size() != s.kl_widths.size()) {
+        return InvalidArgument(source +
+                               ": \"scores\".\"kl\".\"values\" rows must have one "
+                               "number per width");
+      }
+      s.kl.push_back(ReadNumbers(row));
+    }
+    s.kl_method = kl.value("method", "");
+  }
   return s;
 }
 

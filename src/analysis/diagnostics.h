@@ -12,6 +12,8 @@
 
 #include "analysis/block_ppl.h"
 #include "analysis/compactness.h"
+#include "analysis/proxy_rules.h"
+#include "analysis/sensitivity.h"
 #include "core/status.h"
 
 namespace lieq {
@@ -34,6 +36,9 @@ struct DiagnoseSettings {
   Aggregate aggregate = Aggregate::kProjection;
   std::array<double, 3> weights = {1, 1, 1};  // combined score: ΔPPL, Δr, ΔE_k
   std::string cache_dir;  // resume cache (analysis/diagnose_cache.h); empty: none
+  // Measured sensitivity (analysis/sensitivity.h): widths, e.g. "2,3,4,8"; empty: not measured.
+  // The back-end is the caller's (RunDiagnostics' SensitivityRequest).
+  std::string sensitivity_bits;
 };
 
 struct Diagnostics {
@@ -42,6 +47,7 @@ struct Diagnostics {
   int64_t num_blocks = 0;
   CompactnessResult proxy;
   std::optional<BlockPplResult> ppl;
+  std::optional<SensitivityResult> sensitivity;
   double seconds_total = 0;
   double peak_rss_mib = 0;
 };
@@ -56,6 +62,8 @@ struct BlockScores {
   // w_ppl·mm(ΔPPL) + w_r·mm(s) + w_e·mm(ΔE_k), mm = min–max normalisation over blocks; terms
   // that were not measured are left out.
   std::vector<double> combined;
+  std::vector<int> kl_widths;           // measured sensitivity; empty when not measured
+  std::vector<std::vector<double>> kl;  // [L][W] mean KL with only block l at kl_widths[w]
 };
 BlockScores ComputeBlockScores(const Diagnostics& d);
 
@@ -64,6 +72,10 @@ struct RhoTable {
   std::vector<double> proxy_flat;        // [twin_seeds]: entry s uses the first s+1 twins
   std::vector<double> proxy_projection;  // [twin_seeds]
   double delta_e_flat = 0, delta_e_projection = 0, combined = 0;
+  std::vector<double> kl;  // [W] ρ(KL at each measured width, ΔPPL); empty when not measured
+  // Every averaging rule of the proxy (proxy_rules.h) against ΔPPL, and against the measured
+  // KL at the lowest width when measured (empty otherwise).
+  std::vector<RuleRho> rules, rules_vs_kl;
 };
 RhoTable ComputeRho(const Diagnostics& d);
 
@@ -78,6 +90,9 @@ nlohmann::json DiagnosticsToJson(const Diagnostics& d);
 struct DiagnosticsScores {
   std::string model;
   std::vector<double> proxy, ppl, combined;  // ppl empty when not measured
+  std::vector<int> kl_widths;                // measured sensitivity (empty when not measured)
+  std::vector<std::vector<double>> kl;       // [L][W]
+  std::string kl_method;                     // the back-end it was measured with
 };
 Result<nlohmann::json> ReadJsonFile(const std::string& path);
 // The "scores" of a diagnostics.json object; `source` names the file in errors.

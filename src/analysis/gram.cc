@@ -28,6 +28,7 @@ void Gram::Add(const float* x, int64_t n) {
   tokens_ += n;
   symmetric_ = false;
   factor_.clear();
+  values_.clear();
 }
 
 const std::vector<double>& Gram::matrix() {
@@ -60,6 +61,8 @@ const std::vector<double>& Gram::Factor() {
   const bool ok = SymmetricEigensystem(vectors, dim_, values);
   assert(ok && "dsyevd failed on a Gram matrix");
   (void)ok;
+  values_.assign(values.rbegin(), values.rend());  // descending
+  for (double& v : values_) v = std::max(v, 0.0);
   // F = V·Λ^½: scale column j by sqrt(max(λ_j, 0)).
   for (int64_t i = 0; i < dim_; ++i) {
     for (int64_t j = 0; j < dim_; ++j) {
@@ -69,6 +72,18 @@ const std::vector<double>& Gram::Factor() {
   }
   factor_ = std::move(vectors);
   return factor_;
+}
+
+const std::vector<double>& Gram::Eigenvalues() {
+  if (!values_.empty()) return values_;
+  std::vector<double> a = matrix();
+  std::vector<double> values;
+  const bool ok = SymmetricEigenvalues(a, dim_, values);
+  assert(ok && "dsyevd failed on a Gram matrix");
+  (void)ok;
+  values_.assign(values.rbegin(), values.rend());  // descending
+  for (double& v : values_) v = std::max(v, 0.0);
+  return values_;
 }
 
 }  // namespace lieq

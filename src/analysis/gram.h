@@ -26,6 +26,9 @@ class Gram {
   // F [dim, dim] with F·Fᵀ = C (F = V·Λ^½ from C's eigendecomposition, negative rounding
   // noise clamped to 0), computed once.
   const std::vector<double>& Factor();
+  // C's eigenvalues (the inputs' σ²), descending, negative rounding noise clamped to 0;
+  // computed once (shared with Factor's eigendecomposition when that ran first).
+  const std::vector<double>& Eigenvalues();
 
  private:
   int64_t dim_;
@@ -33,6 +36,7 @@ class Gram {
   bool symmetric_ = true;        // lower triangle mirrors the upper one
   std::vector<double> c_;        // [dim, dim]; Add fills the upper triangle
   std::vector<double> factor_;   // [dim, dim] or empty
+  std::vector<double> values_;   // [dim] descending, or empty
   std::vector<double> scratch_;  // [n, dim] the inputs widened to double
 };
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis/rank_stats.h"
+
 namespace lieq {
 namespace {
 
@@ -108,12 +110,19 @@ std::string DiagnosticsCsv(const Diagnostics& d) {
   const BlockScores s = ComputeBlockScores(d);
   std::string csv =
       "block,delta_ppl,proxy,delta_r_flat,delta_r_projection,delta_e,delta_e_flat,"
-      "delta_e_projection,combined\n";
+      "delta_e_projection,combined";
+  for (int b : s.kl_widths) csv += ",kl_" + std::to_string(b);
+  csv += "\n";
   for (size_t l = 0; l < s.proxy.size(); ++l) {
     csv += std::to_string(l) + "," + (s.delta_ppl.empty() ? "" : Num(s.delta_ppl[l])) + "," +
            Num(s.proxy[l]) + "," + Num(s.delta_r_flat[l]) + "," + Num(s.delta_r_projection[l]) +
            "," + Num(s.delta_e[l]) + "," + Num(s.delta_e_flat[l]) + "," +
-           Num(s.delta_e_projection[l]) + "," + Num(s.combined[l]) + "\n";
+           Num(s.delta_e_projection[l]) + "," + Num(s.combined[l]);
+    for (size_t w = 0; w < s.kl_widths.size(); ++w) {
+      csv += ',';
+      csv += Num(s.kl[l][w]);
+    }
+    csv += "\n";
   }
   return csv;
 }
@@ -126,11 +135,18 @@ std::string BlocksSvg(const Diagnostics& d) {
   panels.push_back({"Δr proxy s_l (" + agg + " mean)", &s.proxy});
   panels.push_back(
       {"ΔE_k, k = " + std::to_string(d.settings.top_k) + " (" + agg + " mean)", &s.delta_e});
-  const char* colours[] = {"#c0504d", "#4f81bd", "#9bbb59"};
+  std::vector<double> kl_lowest;  // measured sensitivity at the lowest width
+  if (!s.kl_widths.empty()) {
+    for (const auto& row : s.kl) kl_lowest.push_back(row.front());
+    panels.push_back({"KL with only the block at " + std::to_string(s.kl_widths.front()) +
+                          " bits (" + d.sensitivity->method + ")",
+                      &kl_lowest});
+  }
+  const char* colours[] = {"#c0504d", "#4f81bd", "#9bbb59", "#8064a2"};
   std::string svg = SvgOpen(kPanelWidth, kPanelHeight * static_cast<int>(panels.size()));
   for (size_t i = 0; i < panels.size(); ++i) {
     svg += BarPanel(panels[i].first, *panels[i].second, static_cast<int>(i) * kPanelHeight,
-                    colours[(i + (s.delta_ppl.empty() ? 1 : 0)) % 3]);
+                    colours[(i + (s.delta_ppl.empty() ? 1 : 0)) % 4]);
   }
   return svg + "</svg>\n";
 }
@@ -152,8 +168,7 @@ std::string ScatterSvg(const Diagnostics& d) {
     return kTop + (kPlot - 40) * (yhi - y) / (yhi - ylo);
   };
   const RhoTable rho = ComputeRho(d);
-  const double r = d.settings.aggregate == Aggregate::kFlat ? rho.proxy_flat.back()
-                                                            : rho.proxy_projection.back();
+  const double r = SpearmanRho(s.proxy, s.delta_ppl);
   svg += "<text x=\"" + std::to_string(kLeft) + "\" y=\"18\" font-weight=\"bold\">proxy s_l vs " +
          "ΔPPL, Spearman ρ = " + Fixed(r, 3) + "</text>\n";
   svg += "<rect x=\"" + std::to_string(kLeft) + "\" y=\"" + std::to_string(kTop) + "\" width=\"" +
@@ -214,15 +229,71 @@ std::string ReportMarkdown(const Diagnostics& d) {
   }
   md += "\nΔE_k: flat " + Fixed(rho.delta_e_flat, 3) + ", projection " +
         Fixed(rho.delta_e_projection, 3) + "; combined score " + Fixed(rho.combined, 3) + "\n\n";
+  if (d.sensitivity) {
+    md += "Measured sensitivity (" + d.sensitivity->method + ", " +
+          std::to_string(d.sensitivity->tokens) + " positions, " +
+          Fixed(d.sensitivity->seconds, 1) + " s): ρ(KL, ΔPPL) at";
+    for (size_t w = 0; w < s.kl_widths.size(); ++w) {
+      md += std::string(w ? "," : "") + " " + std::to_string(s.kl_widths[w]) + " bits " +
+            (rho.kl.empty() ? "n/a" : Fixed(rho.kl[w], 3));
+    }
+    md += "\n\n";
+  }
+  auto rule_table = [&](const std::vector<RuleRho>& rules, const std::string& target) {
+    if (rules.empty()) return;
+    md += "### Averaging rules against " + target +
+          "\n\n| rule | ρ Δr (all twins) | ρ Δr, one twin: mean ± sd | ρ ΔE_k (all twins) | "
+          "ρ ΔE_k, one twin: mean ± sd |\n|---|---|---|---|---|\n";
+    for (const RuleRho& r : rules) {
+      md += "| " + r.name + " | " + Fixed(r.delta_r, 3) + " | " + Fixed(r.delta_r_single_mean, 3) +
+            " ± " + Fixed(r.delta_r_single_sd, 3) + " | " + Fixed(r.delta_e, 3) + " | " +
+            Fixed(r.delta_e_single_mean, 3) + " ± " + Fixed(r.delta_e_single_sd, 3) + " |\n";
+    }
+    md += "\n";
+  };
+  rule_table(rho.rules, "ΔPPL");
+  if (!s.kl_widths.empty()) {
+    rule_table(rho.rules_vs_kl, "KL at " + std::to_string(s.kl_widths.front()) + " bits");
+  }
   md += "![per-block metrics](blocks.svg)\n\n![proxy vs ΔPPL](scatter.svg)\n\n";
-  md +=
-      "## Per block\n\n| block | ΔPPL | Δr (proxy) | Δr flat | Δr proj | ΔE_k | combined |\n"
-      "|---|---|---|---|---|---|---|\n";
+  md += "## Input effective rank\n\nCompact(H) of the inputs each projection reads (the twins' "
+        "outputs follow it: a low-rank input leaves Δr nothing to measure).\n\n| block |";
+  for (const char* name : kInputSiteNames) {
+    md += ' ';
+    md += name;
+    md += " |";
+  }
+  md += "\n|---|---|---|---|---|\n";
+  for (size_t l = 0; l < d.proxy.blocks.size(); ++l) {
+    md += "| ";
+    md += std::to_string(l);
+    md += " |";
+    for (double v : d.proxy.blocks[l].input_compact) {
+      md += ' ';
+      md += Fixed(v, 1);
+      md += " |";
+    }
+    md += "\n";
+  }
+  md += "\n";
+  md += "## Per block\n\n| block | ΔPPL | Δr (proxy) | Δr flat | Δr proj | ΔE_k | combined |";
+  std::string rule = "|---|---|---|---|---|---|---|";
+  for (int b : s.kl_widths) {
+    md += " KL " + std::to_string(b) + " bits |";
+    rule += "---|";
+  }
+  md += "\n" + rule + "\n";
   for (size_t l = 0; l < s.proxy.size(); ++l) {
     md += "| " + std::to_string(l) + " | " +
           (s.delta_ppl.empty() ? "n/a" : Fixed(s.delta_ppl[l], 3)) + " | " + Fixed(s.proxy[l], 4) +
           " | " + Fixed(s.delta_r_flat[l], 4) + " | " + Fixed(s.delta_r_projection[l], 4) + " | " +
-          Fixed(s.delta_e[l], 4) + " | " + Fixed(s.combined[l], 3) + " |\n";
+          Fixed(s.delta_e[l], 4) + " | " + Fixed(s.combined[l], 3) + " |";
+    for (size_t w = 0; w < s.kl_widths.size(); ++w) {
+      md += ' ';
+      md += Num(s.kl[l][w], "%.4g");
+      md += " |";
+    }
+    md += "\n";
   }
   return md;
 }

@@ -9,10 +9,12 @@
 namespace lieq {
 
 // One row per block: block, delta_ppl, proxy, delta_r_flat, delta_r_projection, delta_e,
-// delta_e_flat, delta_e_projection, combined (empty cells for what was not measured).
+// delta_e_flat, delta_e_projection, combined, then kl_<b> per measured width (empty cells for
+// what was not measured).
 std::string DiagnosticsCsv(const Diagnostics& d);
 
-// Per-block bars, one panel per metric (ΔPPL when measured, Δr proxy, ΔE_k).
+// Per-block bars, one panel per metric (ΔPPL when measured, Δr proxy, ΔE_k, KL at the lowest
+// measured width when measured).
 std::string BlocksSvg(const Diagnostics& d);
 
 // Proxy (x) against ΔPPL (y), one labelled dot per block; a note when ΔPPL was not measured.

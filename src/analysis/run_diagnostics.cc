@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include "analysis/calibration.h"
 #include "analysis/diagnose_cache.h"
@@ -13,20 +14,50 @@
 
 namespace lieq {
 
+namespace {
+
+// "2,3,4,8" → widths (MeasureSensitivity checks which are supported).
+Result<std::vector<int>> ParseWidths(const std::string& list) {
+  std::vector<int> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    const std::string item = list.substr(start, comma - start);
+    char* end = nullptr;
+    const long v = item.empty() ? 0 : std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || end != item.c_str() + item.size()) {
+      return InvalidArgument("--sensitivity-bits '" + list + "': '" + item +
+                             "' is not a whole number");
+    }
+    out.push_back(static_cast<int>(v));
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 double PeakRssMib() {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
 }
 
-Result<Diagnostics> RunDiagnostics(const Model& model, const DiagnoseSettings& settings,
-                                   ThreadPool& pool, std::FILE* log) {
+Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& settings, ThreadPool& pool,
+                                   std::FILE* log, const SensitivityRequest* sensitivity) {
   const auto start = std::chrono::steady_clock::now();
   if (!model.tokenizer) {
     return InvalidArgument(settings.model + ": the model has no tokenizer (needed for --calib)");
   }
   LIEQ_ASSIGN_OR_RETURN(std::vector<Projection> projections,
                         ParseProjections(settings.projections));
+  std::vector<int> sensitivity_bits;
+  if (!settings.sensitivity_bits.empty()) {
+    if (sensitivity == nullptr || !sensitivity->quantize) {
+      return InvalidArgument("--sensitivity-bits needs a quantization back-end");
+    }
+    LIEQ_ASSIGN_OR_RETURN(sensitivity_bits, ParseWidths(settings.sensitivity_bits));
+  }
   LIEQ_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Create(*model.tokenizer));
   CalibrationOptions calib;
   calib.samples = settings.samples;
@@ -50,7 +81,7 @@ Result<Diagnostics> RunDiagnostics(const Model& model, const DiagnoseSettings& s
   o.twin_std = d.settings.twin_std;
   if (log != nullptr) {
     o.progress = [log](int block, int blocks, double seconds) {
-      std::fprintf(log, "[proxy] block %d/%d  %.2f s\n", block + 1, blocks, seconds);
+      std::fprintf(log, "[proxy] block %d of %d  %.2f s\n", block, blocks, seconds);
     };
   }
   // --cache-dir: keys over everything each unit depends on (the weights' bytes, the tokens
@@ -62,7 +93,7 @@ Result<Diagnostics> RunDiagnostics(const Model& model, const DiagnoseSettings& s
     cache.emplace(std::move(opened));
     model_digest = ModelWeightsDigest(model);
     Hash64 h;
-    h.Str("lieq diagnose proxy 1").U64(model_digest).U64(TokensDigest(samples));
+    h.Str("lieq diagnose proxy 2").U64(model_digest).U64(TokensDigest(samples));
     h.U64(static_cast<uint64_t>(settings.samples)).U64(static_cast<uint64_t>(settings.seq));
     h.U64(settings.seed).U64(o.seed).U64(o.projections.size());
     for (Projection p : o.projections) h.U64(static_cast<uint64_t>(p));
@@ -79,6 +110,33 @@ Result<Diagnostics> RunDiagnostics(const Model& model, const DiagnoseSettings& s
   }
   LIEQ_ASSIGN_OR_RETURN(d.proxy, MeasureCompactness(model, pool, samples, o));
 
+  if (!sensitivity_bits.empty()) {
+    SensitivityOptions so;
+    so.widths = sensitivity_bits;
+    if (log != nullptr) {
+      so.progress = [log, L = d.num_blocks](int block, int bits, double kl, double seconds) {
+        std::fprintf(log, "[kl] block %d of %lld at %d bits: %.6g  %.2f s\n", block,
+                     static_cast<long long>(L), bits, kl, seconds);
+      };
+    }
+    if (cache) {
+      Hash64 h;
+      h.Str("lieq diagnose kl 1").U64(model_digest).U64(TokensDigest(samples));
+      h.Str(sensitivity->method);
+      const uint64_t key = h.digest();
+      const int L = static_cast<int>(d.num_blocks);
+      so.load = [&cache, key, L](int block, int bits) {
+        return cache->LoadKl(key, block, bits, L);
+      };
+      so.store = [&cache, key](int block, int bits, double kl) {
+        cache->StoreKl(key, block, bits, kl);
+      };
+    }
+    LIEQ_ASSIGN_OR_RETURN(
+        d.sensitivity,
+        MeasureSensitivity(model, pool, samples, sensitivity->quantize, sensitivity->method, so));
+  }
+
   if (!settings.eval_text.empty()) {
     LIEQ_ASSIGN_OR_RETURN(std::string text, ReadTextFile(settings.eval_text));
     Result<std::vector<int32_t>> tokens = tokenizer.Encode(text, /*add_special=*/true);
@@ -93,7 +151,7 @@ Result<Diagnostics> RunDiagnostics(const Model& model, const DiagnoseSettings& s
       if (block < 0) {
         std::fprintf(log, "[ppl] base            ppl %.4f\n", value);
       } else {
-        std::fprintf(log, "[ppl] skip block %d/%lld ppl %.4f\n", block + 1,
+        std::fprintf(log, "[ppl] skip block %d of %lld ppl %.4f\n", block,
                      static_cast<long long>(L), value);
       }
     };

@@ -11,9 +11,19 @@
 
 namespace lieq {
 
-// Progress lines ("[proxy] block 3/16 0.8 s") go to `log` when not null.
-Result<Diagnostics> RunDiagnostics(const Model& model, const DiagnoseSettings& settings,
-                                   ThreadPool& pool, std::FILE* log);
+// What measured sensitivity (settings.sensitivity_bits) quantizes with: the back-end the model
+// will be quantized with (quant/block_quantizer.h) and its name with every option it depends on
+// (recorded, and hashed into the --cache-dir key).
+struct SensitivityRequest {
+  BlockQuantizerFn quantize;
+  std::string method;
+};
+
+// Progress lines ("[proxy] block 3 of 16  0.8 s", blocks from 0) go to `log` when not null. `model` is only
+// modified while sensitivity swaps a block's weights, and restored.
+// Errors: settings.sensitivity_bits without a request.
+Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& settings, ThreadPool& pool,
+                                   std::FILE* log, const SensitivityRequest* sensitivity = nullptr);
 
 // Peak resident set size of this process so far, in MiB.
 double PeakRssMib();

@@ -4,14 +4,19 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "analysis/diagnostics.h"
 #include "analysis/report.h"
 #include "analysis/run_diagnostics.h"
 #include "cli/command.h"
+#include "cli/preflight.h"
 #include "core/atomic_file.h"
+#include "core/folder_output.h"
 #include "io/model_loader.h"
+#include "model/finite_weights.h"
 #include "plan/model_sizes.h"
+#include "quant/block_quantizer.h"
 
 namespace lieq::cli {
 namespace {
@@ -20,14 +25,14 @@ struct DiagnoseCliOptions {
   DiagnoseSettings settings;
   std::string aggregate = "projection";
   std::string weights = "1,1,1";
+  std::string sensitivity_method = "gptq";
+  int group_size = 128;
   std::string out_dir;
   bool force = false;
+  bool allow_nonfinite = false;
+  bool allow_long_context = false;
   CommonOptions common;
 };
-
-// The files `-o DIR` receives.
-constexpr const char* kOutputs[] = {"diagnostics.json", "diagnostics.csv", "blocks.svg",
-                                    "scatter.svg", "report.md"};
 
 Result<std::array<double, 3>> ParseWeights(const std::string& text) {
   std::array<double, 3> w{};
@@ -68,6 +73,9 @@ void PrintSummary(const Diagnostics& d) {
     }
     std::printf("Spearman rho(dE_k, dPPL): flat %.3f  projection-mean %.3f; combined %.3f\n",
                 rho.delta_e_flat, rho.delta_e_projection, rho.combined);
+    for (size_t w = 0; w < rho.kl.size(); ++w) {
+      std::printf("Spearman rho(KL at %d bits, dPPL): %.3f\n", s.kl_widths[w], rho.kl[w]);
+    }
   }
   std::printf("proxy %.2f s (forward %.2f s, spectra %.2f s), dPPL %.2f s, peak RSS %.0f MiB\n",
               d.proxy.forward_seconds + d.proxy.spectrum_seconds, d.proxy.forward_seconds,
@@ -79,24 +87,42 @@ Status RunDiagnose(DiagnoseCliOptions o) {
   LIEQ_ASSIGN_OR_RETURN(o.settings.weights, ParseWeights(o.weights));
   LIEQ_RETURN_IF_ERROR(ParseProjections(o.settings.projections).status());
   if (o.settings.eval_ctx == 0) o.settings.eval_ctx = o.settings.seq;
-  WriteOptions write;
-  write.overwrite = o.force;
-  if (!o.out_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out_dir, ec);
-    if (ec) return IoError(o.out_dir + ": cannot create the output folder (" + ec.message() + ")");
-    for (const char* name : kOutputs) {
-      LIEQ_RETURN_IF_ERROR(CheckOutputWritable(o.out_dir + "/" + name, write));
-    }
+  // Checks before work (cli/preflight.h): output folder, calibration and eval text parsed,
+  // memory, the context, the weights.
+  if (!o.out_dir.empty()) LIEQ_RETURN_IF_ERROR(PreflightOutputFolder(o.out_dir, o.force));
+  LIEQ_RETURN_IF_ERROR(CheckCacheOutsideOutput(o.settings.cache_dir, o.out_dir));
+  LIEQ_RETURN_IF_ERROR(PreflightModelPath(o.settings.model));
+  LIEQ_RETURN_IF_ERROR(PreflightCalibration(o.settings.calib, "--calib", 0));
+  if (!o.settings.eval_text.empty()) {
+    LIEQ_RETURN_IF_ERROR(PreflightInputFile(o.settings.eval_text, "--eval-text"));
   }
+  const uint64_t file_bytes = ModelFileBytes(o.settings.model);
+  LIEQ_RETURN_IF_ERROR(CheckMemory({file_bytes, 0, "model files"}, "diagnose"));
   LIEQ_ASSIGN_OR_RETURN(Model model, LoadModel(o.settings.model));
+  LIEQ_RETURN_IF_ERROR(
+      ResolveContext(o.settings.seq, 0, model.config, "--seq", o.allow_long_context).status());
+  LIEQ_RETURN_IF_ERROR(
+      ResolveContext(o.settings.eval_ctx, 0, model.config, "--eval-ctx", o.allow_long_context)
+          .status());
+  MemoryNeed need = RuntimeNeed(model.config, std::max(o.settings.seq, o.settings.eval_ctx), 64);
+  need.mapped = file_bytes;
+  LIEQ_RETURN_IF_ERROR(CheckMemory(need, "diagnose"));
   const int threads = ResolveThreads(o.common);
   ThreadPool pool(threads);
+  if (!o.allow_nonfinite) {
+    LIEQ_RETURN_IF_ERROR(CheckFiniteWeights(model, pool).WithContext(o.settings.model));
+  }
   std::fprintf(stderr, "%s: %lld blocks; calibration %lld x %lld tokens from %s; %d threads\n",
                o.settings.model.c_str(), static_cast<long long>(model.config.num_layers),
                static_cast<long long>(o.settings.samples), static_cast<long long>(o.settings.seq),
                o.settings.calib.c_str(), threads);
-  LIEQ_ASSIGN_OR_RETURN(Diagnostics d, RunDiagnostics(model, o.settings, pool, stderr));
+  std::optional<SensitivityRequest> sensitivity;
+  if (!o.settings.sensitivity_bits.empty()) {
+    LIEQ_ASSIGN_OR_RETURN(sensitivity,
+                          MakeSensitivityRequest(model, o.sensitivity_method, o.group_size, pool));
+  }
+  LIEQ_ASSIGN_OR_RETURN(Diagnostics d, RunDiagnostics(model, o.settings, pool, stderr,
+                                                      sensitivity ? &*sensitivity : nullptr));
   nlohmann::json j = DiagnosticsToJson(d);
   j["sizes"] = ModelSizesToJson(ModelSizesFromConfig(model.config, StoredBits(model)));
   j["threads"] = threads;
@@ -107,9 +133,12 @@ Status RunDiagnose(DiagnoseCliOptions o) {
                                                          {"blocks.svg", BlocksSvg(d)},
                                                          {"scatter.svg", ScatterSvg(d)},
                                                          {"report.md", ReportMarkdown(d)}};
+    LIEQ_ASSIGN_OR_RETURN(FolderOutput out, FolderOutput::Begin(o.out_dir, o.force));
     for (const auto& [name, text] : files) {
-      LIEQ_RETURN_IF_ERROR(WriteTextFileAtomically(o.out_dir + "/" + name, text, write));
+      LIEQ_RETURN_IF_ERROR(
+          WriteTextFileAtomically(out.Path(name), text, WriteOptions{.overwrite = true}));
     }
+    LIEQ_RETURN_IF_ERROR(out.Commit("diagnose"));
     std::fprintf(stderr,
                  "wrote %s/{diagnostics.json,diagnostics.csv,blocks.svg,scatter.svg,"
                  "report.md}\n",
@@ -162,14 +191,26 @@ void RegisterDiagnose(CLI::App& root, Status& result) {
       ->check(CLI::PositiveNumber);
   app->add_option("--aggregate", opts->aggregate,
                   "Block proxy: 'projection' = mean of per-projection means (default), 'flat' = "
-                  "mean over all heads and projections");
+                  "mean over all heads and projections, 'attention' / 'qkv' = projection means "
+                  "over q, k, v, o / q, k, v only");
   app->add_option("--weights", opts->weights,
                   "Combined score weights W_PPL,W_R,W_E of the min-max normalised metrics "
                   "(default 1,1,1)");
+  app->add_option("--sensitivity-bits", s.sensitivity_bits,
+                  "Measure the KL divergence with only block l quantized at each of these widths "
+                  "(e.g. 2,3,4,8; L x widths passes; off by default)");
+  app->add_option("--sensitivity-method", opts->sensitivity_method,
+                  "Back-end of --sensitivity-bits: gptq (default) | rtn");
+  app->add_option("--group-size", opts->group_size,
+                  "Quantization group size of --sensitivity-bits (32, 64, 128; default 128)");
   app->add_option("-o,--output", opts->out_dir,
                   "Folder for diagnostics.json, diagnostics.csv, blocks.svg, scatter.svg, "
                   "report.md");
-  app->add_flag("--force", opts->force, "Overwrite existing output files");
+  app->add_flag("--force", opts->force, "Replace an output folder lieq wrote");
+  app->add_flag("--allow-long-context", opts->allow_long_context,
+                "Allow --seq/--eval-ctx past the model's max_position_embeddings (with a warning)");
+  app->add_flag("--allow-nonfinite", opts->allow_nonfinite,
+                "Diagnose even when weights hold NaN or Inf");
   app->add_option("--cache-dir", s.cache_dir,
                   "Resume cache: keep each finished dPPL pass and block's proxy here; a rerun "
                   "with the same model, data and settings loads them instead of measuring again");

@@ -4,6 +4,8 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/data_paths.h"
+#include "cli/preflight.h"
 #include "core/atomic_file.h"
 #include "eval/task_eval.h"
 #include "eval/task_registry.h"
@@ -17,7 +19,7 @@ namespace {
 struct EvalCliOptions {
   std::string model;
   std::string tasks;
-  std::string data_dir = "../shared/data/tasks";
+  std::string data_dir;  // default: DefaultTaskDir() (cli/data_paths.h)
   int64_t limit = 0;
   std::string json_out;
   std::string markdown_out;
@@ -26,6 +28,8 @@ struct EvalCliOptions {
   std::string bos = "auto";
   int64_t max_length = 0;
   bool force = false;
+  bool allow_nonfinite = false;
+  bool allow_long_context = false;
   int threads = 0;
 };
 
@@ -69,32 +73,50 @@ Status RunEval(const EvalCliOptions& o) {
   if (o.bos != "auto" && o.bos != "yes" && o.bos != "no") {
     return InvalidArgument("--bos must be auto, yes or no, got '" + o.bos + "'");
   }
+  // Checks before work (cli/preflight.h): outputs (parent, kind), the baseline, every task
+  // file parsed, memory, the context.
   const WriteOptions write{o.force};
-  if (!o.json_out.empty()) LIEQ_RETURN_IF_ERROR(CheckOutputWritable(o.json_out, write));
-  if (!o.markdown_out.empty()) LIEQ_RETURN_IF_ERROR(CheckOutputWritable(o.markdown_out, write));
+  if (!o.json_out.empty()) LIEQ_RETURN_IF_ERROR(PreflightOutputFile(o.json_out, o.force));
+  if (!o.markdown_out.empty()) LIEQ_RETURN_IF_ERROR(PreflightOutputFile(o.markdown_out, o.force));
+  LIEQ_RETURN_IF_ERROR(PreflightModelPath(o.model));
   std::optional<Baseline> baseline;
   if (!o.baseline.empty()) {
+    LIEQ_RETURN_IF_ERROR(PreflightInputFile(o.baseline, "--baseline"));
     LIEQ_ASSIGN_OR_RETURN(baseline, ReadBaseline(o.baseline));
   }
-  // Read every task first so that a bad file fails before the model runs.
+  const std::string data_dir = o.data_dir.empty() ? DefaultTaskDir() : o.data_dir;
   std::vector<TaskData> tasks;
   for (const std::string& name : names) {
-    LIEQ_ASSIGN_OR_RETURN(TaskData task, LoadTask(name, o.data_dir));
-    tasks.push_back(std::move(task));
+    Result<TaskData> task = LoadTask(name, data_dir);
+    if (!task.ok()) {
+      return task.status().WithContext(
+          "--data-dir " + data_dir + ": task " + name +
+          (o.data_dir.empty() ? " (" + SharedDataHint("--data-dir DIR") + ")" : ""));
+    }
+    tasks.push_back(std::move(task).value());
   }
 
+  const uint64_t file_bytes = ModelFileBytes(o.model);
+  LIEQ_RETURN_IF_ERROR(CheckMemory({file_bytes, 0, "model files"}, "eval"));
   LIEQ_ASSIGN_OR_RETURN(Model model, LoadModel(o.model));
   if (!model.tokenizer) return InvalidArgument(o.model + ": the model has no tokenizer");
   LIEQ_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Create(*model.tokenizer));
   const bool add_bos = o.bos == "auto" ? tokenizer.add_bos() : o.bos == "yes";
   if (add_bos && tokenizer.bos_id() < 0)
     return InvalidArgument("--bos yes: the tokenizer has no BOS");
-  int64_t max_length = o.max_length > 0 ? o.max_length : model.config.max_position_embeddings;
-  if (max_length <= 0) max_length = 2048;
+  const int64_t context = model.config.max_position_embeddings;
+  LIEQ_ASSIGN_OR_RETURN(const int64_t max_length,
+                        ResolveContext(o.max_length, context > 0 ? context : 2048, model.config,
+                                       "--max-length", o.allow_long_context));
+  // The KV cache grows to the longest request; 2048 positions is the least to plan for.
+  MemoryNeed need = RuntimeNeed(model.config, std::min<int64_t>(max_length, 2048), 64);
+  need.mapped = file_bytes;
+  LIEQ_RETURN_IF_ERROR(CheckMemory(need, "eval"));
   const int threads = ResolveThreads({o.threads, false});
   ThreadPool pool(threads);
   Transformer transformer(model, pool);
   LoglikelihoodScorer scorer(transformer, max_length);
+  scorer.set_allow_nonfinite(o.allow_nonfinite);
   std::fprintf(stderr, "%s: max length %lld, BOS %s, %d threads\n", o.model.c_str(),
                static_cast<long long>(max_length), add_bos ? "yes" : "no", threads);
 
@@ -115,7 +137,7 @@ Status RunEval(const EvalCliOptions& o) {
 
   ReportConfig config;
   config.model = o.model;
-  config.data_dir = o.data_dir;
+  config.data_dir = data_dir;
   config.limit = o.limit;
   config.max_length = max_length;
   config.add_bos = add_bos;
@@ -150,7 +172,9 @@ void RegisterEval(CLI::App& root, Status& result) {
   app->add_option("--tasks", opts->tasks, "Comma-separated tasks (default: " + all + ")");
   app->add_option("--limit", opts->limit, "Score only the first N items of each task")
       ->check(CLI::PositiveNumber);
-  app->add_option("--data-dir", opts->data_dir, "Folder of the task files")->capture_default_str();
+  app->add_option("--data-dir", opts->data_dir,
+                  "Folder of the task files (default: $LIEQ_SHARED_DIR/data/tasks, else " +
+                      DefaultTaskDir() + ")");
   app->add_option("--json", opts->json_out, "Write results in lm-evaluation-harness's JSON shape");
   app->add_option("--markdown", opts->markdown_out, "Also write the summary table to this file");
   app->add_option("--baseline", opts->baseline,
@@ -166,6 +190,9 @@ void RegisterEval(CLI::App& root, Status& result) {
                   "model's max_position_embeddings)")
       ->check(CLI::PositiveNumber);
   app->add_flag("--force", opts->force, "Overwrite existing output files");
+  app->add_flag("--allow-long-context", opts->allow_long_context,
+                "Allow --max-length past the model's max_position_embeddings (with a warning)");
+  app->add_flag("--allow-nonfinite", opts->allow_nonfinite, "Go on when logits are NaN or Inf");
   app->add_option("-t,--threads", opts->threads, "Threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   app->callback([opts, &result] { result = RunEval(*opts); });

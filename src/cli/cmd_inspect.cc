@@ -21,6 +21,9 @@ Status RunInspect(const InspectOptions& o) {
   std::vector<int64_t> block_params(static_cast<size_t>(c.num_layers), 0);
   int64_t total = 0, embed = 0, head = 0, linear = 0;
   std::map<std::string, int64_t> dtype_params;
+  // Storage of each block's linear weights: a GGUF type, a float type, or the lieq group
+  // format ("int2/g128"), which is packed (the view then carries only the shape).
+  std::vector<std::string> block_types(static_cast<size_t>(c.num_layers));
   ForEachTensor(c, model.weights, [&](TensorSlot& slot) {
     const int64_t n = slot.view->NumElements();
     total += n;
@@ -28,7 +31,21 @@ Status RunInspect(const InspectOptions& o) {
     if (slot.is_linear) linear += n;
     if (slot.view == &model.weights.embed) embed = n;
     if (slot.view == &model.weights.lm_head) head = n;
-    dtype_params[std::string(Name(slot.view->dtype))] += n;
+    std::string type(Name(slot.view->dtype));
+    if (slot.is_linear && slot.block >= 0) {
+      const BlockWeights& block = model.weights.blocks[static_cast<size_t>(slot.block)];
+      for (Projection p : kAllProjections) {
+        const Linear& l = block.linear(p);
+        if (&l.w == slot.view && l.is_packed()) {
+          type = "int" + std::to_string(l.packed.bits) + "/g" + std::to_string(l.packed.group_size);
+        }
+      }
+      std::string& seen = block_types[static_cast<size_t>(slot.block)];
+      if (("+" + seen + "+").find("+" + type + "+") == std::string::npos) {
+        seen += (seen.empty() ? "" : "+") + type;
+      }
+    }
+    dtype_params[type] += n;
   });
   uint64_t file_bytes = 0;
   for (const auto& f : model.files) file_bytes += f->size();
@@ -57,6 +74,7 @@ Status RunInspect(const InspectOptions& o) {
                      {"block_linear", linear},
                      {"per_block", block_params}};
   j["dtypes"] = dtype_params;
+  j["block_weight_types"] = block_types;
   j["file_bytes"] = file_bytes;
   j["tokenizer"] = model.tokenizer ? nlohmann::json{{"tokens", model.tokenizer->tokens.size()},
                                                     {"pre", model.tokenizer->pre}}
@@ -83,6 +101,17 @@ Status RunInspect(const InspectOptions& o) {
   std::printf("%s\n", uniform ? "" : " (varies; see --json)");
   std::printf("dtypes       ");
   for (const auto& [name, n] : dtype_params) std::printf(" %s: %.3f M", name.c_str(), n / 1e6);
+  std::printf("\nblock types  ");
+  for (size_t l = 0; l < block_types.size(); ++l) {
+    if (l > 0 && block_types[l] == block_types[l - 1]) continue;
+    size_t last = l;
+    while (last + 1 < block_types.size() && block_types[last + 1] == block_types[l]) ++last;
+    if (last == l) {
+      std::printf(" %zu: %s", l, block_types[l].c_str());
+    } else {
+      std::printf(" %zu-%zu: %s", l, last, block_types[l].c_str());
+    }
+  }
   std::printf("\nfile size     %.1f MB\n", file_bytes / 1e6);
   if (model.tokenizer) {
     std::printf("tokenizer     %zu tokens, pre-tokenizer %s\n", model.tokenizer->tokens.size(),

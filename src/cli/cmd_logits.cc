@@ -5,7 +5,9 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "cli/preflight.h"
 #include "core/atomic_file.h"
+#include "core/finite.h"
 #include "io/model_loader.h"
 #include "runtime/transformer.h"
 #include "tokenizer/tokenizer.h"
@@ -19,6 +21,8 @@ struct LogitsOptions {
   std::string tokens;
   std::string out;
   bool force = false;
+  bool allow_nonfinite = false;
+  bool allow_long_context = false;
   CommonOptions common;
 };
 
@@ -39,6 +43,11 @@ Result<std::vector<int32_t>> ParseTokenList(const std::string& list) {
 }
 
 Status RunLogits(const LogitsOptions& o) {
+  // Checks before work (cli/preflight.h).
+  LIEQ_RETURN_IF_ERROR(PreflightModelPath(o.model));
+  if (!o.out.empty()) LIEQ_RETURN_IF_ERROR(PreflightOutputFile(o.out, o.force));
+  const uint64_t file_bytes = ModelFileBytes(o.model);
+  LIEQ_RETURN_IF_ERROR(CheckMemory({file_bytes, 0, "model files"}, "logits"));
   LIEQ_ASSIGN_OR_RETURN(Model model, LoadModel(o.model));
   std::vector<int32_t> ids;
   if (!o.tokens.empty()) {
@@ -48,15 +57,31 @@ Status RunLogits(const LogitsOptions& o) {
     LIEQ_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Create(*model.tokenizer));
     LIEQ_ASSIGN_OR_RETURN(ids, tokenizer.Encode(o.text, true));
   }
-  ThreadPool pool(ResolveThreads(o.common));
-  Transformer transformer(model, pool);
   const ModelConfig& c = model.config;
   const auto n = static_cast<int64_t>(ids.size());
+  LIEQ_RETURN_IF_ERROR(ResolveContext(n, n, c, "the input length", o.allow_long_context).status());
+  MemoryNeed need = RuntimeNeed(c, n, n);
+  need.mapped = file_bytes;
+  LIEQ_RETURN_IF_ERROR(CheckMemory(need, "logits"));
+  if (!o.out.empty()) {
+    LIEQ_RETURN_IF_ERROR(
+        PreflightOutputFile(o.out, o.force, static_cast<uint64_t>(n * c.vocab_size) * 4));
+  }
+  ThreadPool pool(ResolveThreads(o.common));
+  Transformer transformer(model, pool);
   KvCache cache(c, n);
   std::vector<float> hidden(static_cast<size_t>(n * c.hidden_size));
   std::vector<float> logits(static_cast<size_t>(n * c.vocab_size));
   LIEQ_RETURN_IF_ERROR(transformer.Forward(ids, cache, hidden.data()));
   transformer.Logits(hidden.data(), n, logits.data());
+  if (const int64_t bad = FirstNonFinite(logits); bad >= 0 && !o.allow_nonfinite) {
+    return DataLoss(
+        "position " + std::to_string(bad / c.vocab_size) + ": logit of token id " +
+        std::to_string(bad % c.vocab_size) + " is " +
+        NonFiniteName(DType::kF32, reinterpret_cast<const std::byte*>(logits.data()), bad) +
+        "; the model's weights or activations hold NaN/Inf (--allow-nonfinite "
+        "writes them anyway)");
+  }
   if (!o.out.empty()) {
     LIEQ_RETURN_IF_ERROR(WriteFileAtomically(o.out, {o.force}, [&](std::FILE* f) -> Status {
       if (std::fwrite(logits.data(), sizeof(float), logits.size(), f) != logits.size()) {
@@ -86,7 +111,10 @@ void RegisterLogits(CLI::App& root, Status& result) {
   auto* tokens = app->add_option("--tokens", opts->tokens, "Comma-separated token ids");
   text->excludes(tokens);
   app->add_option("-o,--out", opts->out, "Raw float32 [n_tokens x vocab] output file");
-  app->add_flag("--force", opts->force, "Overwrite an existing file");
+  app->add_flag("--force", opts->force, "Overwrite an existing file (a regular file only)");
+  app->add_flag("--allow-long-context", opts->allow_long_context,
+                "Allow more tokens than the model's max_position_embeddings (with a warning)");
+  app->add_flag("--allow-nonfinite", opts->allow_nonfinite, "Write NaN or Inf logits too");
   AddCommonOptions(*app, opts->common);
   app->callback([opts, &result] { result = RunLogits(*opts); });
 }

@@ -9,10 +9,12 @@
 #include "analysis/diagnostics.h"
 #include "analysis/run_diagnostics.h"
 #include "cli/command.h"
+#include "cli/preflight.h"
 #include "core/atomic_file.h"
 #include "io/model_loader.h"
 #include "plan/bit_plan.h"
 #include "plan/model_sizes.h"
+#include "plan/plan_scores.h"
 #include "plan/planner.h"
 
 namespace lieq::cli {
@@ -22,8 +24,9 @@ struct PlanCliOptions {
   std::string model;
   std::string diagnostics;
   std::string budget;
-  std::string bits = "2,4";
+  std::string bits;  // default: 2,4 for the paper rule, 2,3,4,8 for the optimal one
   std::string rank_by = "proxy";
+  std::string rule;  // default: planner.h's (optimal for kl or 3+ widths, else paper)
   uint64_t seed = 0;
   int group_size = 128;
   DiagnoseSettings diagnose;  // when planning from MODEL with a score rule
@@ -33,42 +36,56 @@ struct PlanCliOptions {
   CommonOptions common;
 };
 
-// Scores of `rank_by` from a diagnostics file's scores (empty for score-free rules).
-Result<std::vector<double>> PickScores(const DiagnosticsScores& s, const std::string& rank_by,
-                                       const std::string& source) {
-  if (rank_by == "proxy") return s.proxy;
-  if (rank_by == "combined") return s.combined;
-  if (rank_by == "ppl") {
-    if (s.ppl.empty()) {
-      return InvalidArgument(source +
-                             ": has no ΔPPL (diagnose with --eval-text) for --rank-by ppl");
-    }
-    return s.ppl;
-  }
-  return std::vector<double>{};
-}
-
 Status RunPlan(const PlanCliOptions& o) {
   // Cheap checks first, before any model is loaded or diagnosed.
   LIEQ_ASSIGN_OR_RETURN(const double budget, ParseBudget(o.budget));
-  LIEQ_ASSIGN_OR_RETURN(const std::vector<int> candidates, ParseBitList(o.bits, "--bits"));
+  const bool optimal = o.rule == "optimal" || (o.rule.empty() && o.rank_by == "kl");
+  LIEQ_ASSIGN_OR_RETURN(const std::vector<int> candidates, ParseBitList(!o.bits.empty() ? o.bits
+                                                                        : optimal       ? "2,3,4,8"
+                                                                                        : "2,4",
+                                                                        "--bits"));
   if (std::find_if(std::begin(kRankByNames), std::end(kRankByNames),
                    [&](const char* name) { return o.rank_by == name; }) == std::end(kRankByNames)) {
     return InvalidArgument("--rank-by '" + o.rank_by +
-                           "' is unknown (proxy, ppl, combined, random, first-last)");
+                           "' is unknown (proxy, ppl, combined, kl, random, first-last)");
+  }
+  if (!o.rule.empty() && o.rule != "paper" && o.rule != "optimal") {
+    return InvalidArgument("--rule '" + o.rule + "' is unknown (paper, optimal)");
+  }
+  if (o.rank_by == "kl" && o.diagnostics.empty()) {
+    return InvalidArgument(
+        "--rank-by kl reads the measured sensitivity from --diagnostics FILE "
+        "(lieq diagnose --sensitivity-bits 2,3,4,8)");
   }
   if (o.model.empty() == o.diagnostics.empty()) {
     return InvalidArgument("give either MODEL or --diagnostics FILE (exactly one)");
   }
   const bool needs_scores = o.rank_by == "proxy" || o.rank_by == "ppl" || o.rank_by == "combined";
-  WriteOptions write;
-  write.overwrite = o.force;
-  if (!o.output.empty()) LIEQ_RETURN_IF_ERROR(CheckOutputWritable(o.output, write));
+  // Every input and output before the work (cli/preflight.h).
+  if (!o.output.empty()) LIEQ_RETURN_IF_ERROR(PreflightOutputFile(o.output, o.force));
+  if (!o.diagnostics.empty()) {
+    LIEQ_RETURN_IF_ERROR(PreflightInputFile(o.diagnostics, "--diagnostics"));
+  } else {
+    LIEQ_RETURN_IF_ERROR(PreflightModelPath(o.model));
+    if (needs_scores) {
+      if (o.diagnose.calib.empty()) {
+        return InvalidArgument("--rank-by " + o.rank_by + " from MODEL needs --calib FILE");
+      }
+      if (o.rank_by != "proxy" && o.diagnose.eval_text.empty()) {
+        return InvalidArgument("--rank-by " + o.rank_by + " from MODEL needs --eval-text FILE");
+      }
+      LIEQ_RETURN_IF_ERROR(PreflightCalibration(o.diagnose.calib, "--calib", 0));
+      if (!o.diagnose.eval_text.empty()) {
+        LIEQ_RETURN_IF_ERROR(PreflightInputFile(o.diagnose.eval_text, "--eval-text"));
+      }
+    }
+  }
 
   PlanRequest request;
   request.candidates = candidates;
   request.budget = budget;
   request.rank_by = o.rank_by;
+  request.rule = o.rule;
   request.seed = o.seed;
   request.group_size = o.group_size;
   ModelSizes sizes;
@@ -79,7 +96,7 @@ Status RunPlan(const PlanCliOptions& o) {
     LIEQ_ASSIGN_OR_RETURN(DiagnosticsScores scores, DiagnosticsScoresFromJson(j, o.diagnostics));
     if (!j.contains("sizes")) return InvalidArgument(o.diagnostics + ": no \"sizes\" object");
     LIEQ_ASSIGN_OR_RETURN(sizes, ModelSizesFromJson(j["sizes"], o.diagnostics));
-    LIEQ_ASSIGN_OR_RETURN(request.scores, PickScores(scores, o.rank_by, o.diagnostics));
+    LIEQ_RETURN_IF_ERROR(ApplyDiagnosticsScores(scores, o.diagnostics, request));
     model_name = scores.model;
     diagnostics_name = o.diagnostics;
   } else {
@@ -88,12 +105,6 @@ Status RunPlan(const PlanCliOptions& o) {
     config = model.config;
     model_name = o.model;
     if (needs_scores) {
-      if (o.diagnose.calib.empty()) {
-        return InvalidArgument("--rank-by " + o.rank_by + " from MODEL needs --calib FILE");
-      }
-      if (o.rank_by != "proxy" && o.diagnose.eval_text.empty()) {
-        return InvalidArgument("--rank-by " + o.rank_by + " from MODEL needs --eval-text FILE");
-      }
       DiagnoseSettings settings = o.diagnose;
       settings.model = o.model;
       settings.seed = o.seed;
@@ -130,6 +141,8 @@ Status RunPlan(const PlanCliOptions& o) {
         "\nbudget %.4g -> %.4f bits over block linear weights, %.4f over the whole file "
         "(group %d, FP16 scale+zero per group)\n",
         budget, plan.avg_bits_linear, plan.avg_bits_file, plan.group_size);
+    std::printf("signal %s, rule %s%s%s\n", plan.rank_by.c_str(), plan.rule.c_str(),
+                plan.cost.empty() ? "" : ", cost ", plan.cost.c_str());
     if (!o.output.empty()) std::printf("wrote %s\n", o.output.c_str());
   }
   return Status::Ok();
@@ -147,9 +160,15 @@ void RegisterPlan(CLI::App& root, Status& result) {
   app->add_option("--budget", opts->budget,
                   "Average bits per block linear weight, between the lowest and highest --bits")
       ->required();
-  app->add_option("--bits", opts->bits, "Candidate widths, comma-separated (default 2,4)");
+  app->add_option("--bits", opts->bits,
+                  "Candidate widths, comma-separated (default 2,4; 2,3,4,8 with --rule optimal "
+                  "or --rank-by kl)");
   app->add_option("--rank-by", opts->rank_by,
-                  "proxy (default) | ppl | combined | random | first-last");
+                  "proxy (default) | ppl | combined | kl (measured sensitivity, --diagnostics) | "
+                  "random | first-last");
+  app->add_option("--rule", opts->rule,
+                  "paper (two widths, top blocks to the high one) | optimal (exact knapsack over "
+                  "the blocks' bytes); default: optimal for kl or 3+ widths, else paper");
   app->add_option("--seed", opts->seed, "Seed for --rank-by random (and calibration)");
   app->add_option("--group-size", opts->group_size, "Quantization group size (32, 64, 128)");
   app->add_option("--calib", opts->diagnose.calib, "Calibration file (planning from MODEL)");
@@ -161,7 +180,7 @@ void RegisterPlan(CLI::App& root, Status& result) {
                   "Held-out text for --rank-by ppl/combined");
   app->add_option("--twin-seeds", opts->diagnose.twin_seeds, "Random twins (default 3)")
       ->check(CLI::PositiveNumber);
-  app->add_option("--aggregate", opts->aggregate, "projection (default) | flat");
+  app->add_option("--aggregate", opts->aggregate, "projection (default) | flat | attention | qkv");
   app->add_option("-o,--output", opts->output, "BitPlan JSON to write");
   app->add_flag("--force", opts->force, "Overwrite an existing output");
   AddCommonOptions(*app, opts->common);

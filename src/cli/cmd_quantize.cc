@@ -1,18 +1,23 @@
 // lieq quantize MODEL (--plan PLAN.json | --budget B | --uniform b) --method M -o OUT: quantizes
 // every block's linear layers at its width with RTN, GPTQ, AWQ or AWQ+GPTQ and writes the
 // quantized folder (docs/QUANT_FORMAT.md).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "analysis/diagnostics.h"
 #include "cli/command.h"
+#include "cli/data_paths.h"
+#include "cli/preflight.h"
 #include "core/atomic_file.h"
 #include "io/hf_config.h"
 #include "io/model_loader.h"
 #include "io/quantized_model.h"
+#include "model/finite_weights.h"
 #include "plan/bit_plan.h"
 #include "plan/model_sizes.h"
+#include "plan/plan_scores.h"
 #include "plan/planner.h"
 #include "quant/calibration.h"
 #include "quant/gguf_export.h"
@@ -28,13 +33,14 @@ struct QuantizeCliOptions {
   std::string budget;
   std::string bits = "2,4";
   std::string rank_by = "proxy";
+  std::string rule;  // planner.h's default
   std::string diagnostics;
   int uniform = 0;
   std::string method = "gptq";
   std::string out;
   int group_size = 0;  // 0: the plan's (128 for --uniform)
   bool force = false;
-  std::string calib = "../shared/data/calib/c4-train-00000-head1000.jsonl";
+  std::string calib;  // default: DefaultCalibrationFile() (cli/data_paths.h)
   int64_t calib_samples = 128;
   int64_t calib_seq = 0;  // 0: 2048 capped at the model's context
   int64_t calib_docs = 500;
@@ -47,6 +53,7 @@ struct QuantizeCliOptions {
   std::string embed_type;       // --format gguf: token_embd type (default: head's when tied)
   std::string head_type = "q6_K";
   std::string cache_dir;  // resume cache of finished blocks (quant/block_cache.h)
+  bool allow_nonfinite = false;
   CommonOptions common;
 };
 
@@ -60,18 +67,15 @@ Result<BitPlan> PlanForBudget(const QuantizeCliOptions& o, const ModelConfig& co
   request.group_size = o.group_size > 0 ? o.group_size : 128;
   request.block_params =
       ModelSizesFromConfig(config, embed == DType::kF32 ? 32 : 16).block_linear_params;
-  if (o.rank_by == "proxy" || o.rank_by == "ppl" || o.rank_by == "combined") {
+  request.rule = o.rule;
+  if (o.rank_by == "proxy" || o.rank_by == "ppl" || o.rank_by == "combined" || o.rank_by == "kl") {
     if (o.diagnostics.empty()) {
       return InvalidArgument("--budget with --rank-by " + o.rank_by +
                              " needs --diagnostics FILE (from `lieq diagnose`)");
     }
     LIEQ_ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(o.diagnostics));
     LIEQ_ASSIGN_OR_RETURN(DiagnosticsScores scores, DiagnosticsScoresFromJson(j, o.diagnostics));
-    request.scores = o.rank_by == "proxy" ? scores.proxy
-                     : o.rank_by == "ppl" ? scores.ppl
-                                          : scores.combined;
-    if (request.scores.empty())
-      return InvalidArgument(o.diagnostics + ": has no " + o.rank_by + " scores");
+    LIEQ_RETURN_IF_ERROR(ApplyDiagnosticsScores(scores, o.diagnostics, request));
   }
   LIEQ_ASSIGN_OR_RETURN(BitPlan plan, PlanBits(request));
   plan.model = o.model;
@@ -115,9 +119,67 @@ Status RunQuantize(const QuantizeCliOptions& o) {
   if (o.format == "gguf" && method != QuantMethod::kRtn && method != QuantMethod::kGptq) {
     return Unimplemented("--format gguf supports --method rtn and gptq, not " + o.method);
   }
-  LIEQ_RETURN_IF_ERROR(CheckOutputWritable(o.out, WriteOptions{.overwrite = o.force}));
+  // Checks before work (cli/preflight.h): every path, the calibration text, memory, then the
+  // model against the plan, the group size and the output format.
+  LIEQ_RETURN_IF_ERROR(PreflightModelPath(o.model));
+  if (o.format == "gguf") {
+    LIEQ_RETURN_IF_ERROR(PreflightOutputFile(o.out, o.force));
+  } else {
+    LIEQ_RETURN_IF_ERROR(PreflightOutputFolder(o.out, o.force));
+  }
+  if (!o.plan.empty()) LIEQ_RETURN_IF_ERROR(PreflightInputFile(o.plan, "--plan"));
+  if (!o.diagnostics.empty()) {
+    LIEQ_RETURN_IF_ERROR(PreflightInputFile(o.diagnostics, "--diagnostics"));
+  }
+  LIEQ_RETURN_IF_ERROR(CheckCacheOutsideOutput(o.cache_dir, o.out));
+  const std::string calib_file = o.calib.empty() ? DefaultCalibrationFile() : o.calib;
+  if (NeedsCalibration(method)) {
+    LIEQ_RETURN_IF_ERROR(
+        PreflightCalibration(calib_file, "--calib", o.calib_docs,
+                             o.calib.empty() ? SharedDataHint("--calib FILE") : ""));
+  }
+  const uint64_t file_bytes = ModelFileBytes(o.model);
+  LIEQ_RETURN_IF_ERROR(CheckMemory({file_bytes, 0, "model files"}, "quantize"));
   LIEQ_ASSIGN_OR_RETURN(Model model, LoadModel(o.model));
+  LIEQ_RETURN_IF_ERROR(CheckNotQuantized(model, o.model, "quantize"));
   LIEQ_ASSIGN_OR_RETURN(BitPlan plan, ChoosePlan(o, model));
+  if (o.format == "lieq") {
+    LIEQ_RETURN_IF_ERROR(CheckGroupSize(
+        model, plan.group_size, o.group_size > 0 ? "--group-size" : "the plan's group_size"));
+  }
+  {  // Room for the output: b bits per quantized weight plus FP16 scale and zero per group.
+    uint64_t bytes = 0;
+    ForEachTensor(model.config, model.weights, [&](TensorSlot& slot) {
+      const auto n = static_cast<uint64_t>(slot.view->NumElements());
+      const int bits = slot.block >= 0 ? plan.bits[static_cast<size_t>(slot.block)] : 0;
+      bytes += slot.is_linear && bits > 0
+                   ? n * static_cast<uint64_t>(bits) / 8 + n / static_cast<uint64_t>(plan.group_size) * 4
+                   : static_cast<uint64_t>(slot.view->SizeBytes());
+    });
+    LIEQ_RETURN_IF_ERROR(o.format == "gguf" ? PreflightOutputFile(o.out, o.force, bytes)
+                                            : PreflightOutputFolder(o.out, o.force, bytes));
+  }
+  {
+    const ModelConfig& c = model.config;
+    const int64_t seq = o.calib_seq > 0 ? o.calib_seq : 2048;
+    const uint64_t tokens =
+        NeedsCalibration(method) ? static_cast<uint64_t>(o.calib_samples * seq) : 0;
+    const uint64_t activations = 2 * tokens * static_cast<uint64_t>(c.hidden_size) * 4;
+    const uint64_t widest = static_cast<uint64_t>(std::max(c.hidden_size, c.intermediate_size));
+    const uint64_t hessians = NeedsCalibration(method) ? 2 * widest * widest * 8 : 0;
+    MemoryNeed need{file_bytes, activations + hessians,
+                    "model files " + std::to_string(file_bytes >> 20) +
+                        " MiB, calibration "
+                        "activations " +
+                        std::to_string(activations >> 20) + " MiB, Hessians " +
+                        std::to_string(hessians >> 20) + " MiB"};
+    LIEQ_RETURN_IF_ERROR(CheckMemory(need, "quantize"));
+  }
+  const int threads = ResolveThreads(o.common);
+  ThreadPool pool(threads);
+  if (!o.allow_nonfinite) {
+    LIEQ_RETURN_IF_ERROR(CheckFiniteWeights(model, pool).WithContext(o.model));
+  }
 
   QuantizeOptions options;
   options.method = method;
@@ -134,7 +196,7 @@ Status RunQuantize(const QuantizeCliOptions& o) {
   if (method == QuantMethod::kRtn) details["rtn_clip_search"] = o.rtn_clip;
   if (NeedsCalibration(method)) {
     CalibrationOptions calib;
-    calib.file = o.calib;
+    calib.file = calib_file;
     calib.samples = o.calib_samples;
     calib.num_docs = o.calib_docs;
     calib.seed = o.seed;
@@ -150,7 +212,7 @@ Status RunQuantize(const QuantizeCliOptions& o) {
       return InvalidArgument(o.model + ": calibration needs the model's tokenizer");
     LIEQ_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Create(*model.tokenizer));
     LIEQ_ASSIGN_OR_RETURN(options.calibration, SampleCalibrationWindows(tokenizer, calib));
-    details["calibration"] = {{"file", o.calib},
+    details["calibration"] = {{"file", calib_file},
                               {"documents", o.calib_docs},
                               {"samples", calib.samples},
                               {"seq_len", calib.seq_len},
@@ -158,7 +220,7 @@ Status RunQuantize(const QuantizeCliOptions& o) {
     std::fprintf(stderr,
                  "calibration: %lld windows x %lld tokens from the first %lld documents of %s\n",
                  static_cast<long long>(calib.samples), static_cast<long long>(calib.seq_len),
-                 static_cast<long long>(o.calib_docs), o.calib.c_str());
+                 static_cast<long long>(o.calib_docs), calib_file.c_str());
   }
   if (method == QuantMethod::kGptq || method == QuantMethod::kAwqGptq) {
     details["gptq"] = {
@@ -167,19 +229,17 @@ Status RunQuantize(const QuantizeCliOptions& o) {
   if (method == QuantMethod::kAwq || method == QuantMethod::kAwqGptq)
     details["awq"] = {{"grid", o.awq_grid}};
 
-  const int threads = ResolveThreads(o.common);
-  ThreadPool pool(threads);
   const auto num_blocks = model.config.num_layers;
   nlohmann::json blocks = nlohmann::json::array();
   options.progress = [&](const BlockReport& r) {
     if (r.cached) {
-      std::fprintf(stderr, "block %2d/%lld: %d bits, cached (calib %.2f s)\n", r.block + 1,
+      std::fprintf(stderr, "block %2d of %lld: %d bits, cached (calib %.2f s)\n", r.block,
                    static_cast<long long>(num_blocks), r.bits, r.calib_seconds);
       blocks.push_back({{"block", r.block}, {"bits", r.bits}, {"cached", true},
                         {"calib_seconds", r.calib_seconds}, {"quant_seconds", 0.0}});
       return;
     }
-    std::fprintf(stderr, "block %2d/%lld: %d bits, %s: calib %.2f s, quantize %.2f s", r.block + 1,
+    std::fprintf(stderr, "block %2d of %lld: %d bits, %s: calib %.2f s, quantize %.2f s", r.block,
                  static_cast<long long>(num_blocks), r.bits, QuantMethodName(method),
                  r.calib_seconds, r.quant_seconds);
     if (r.awq_alpha_attn >= 0) {
@@ -255,7 +315,9 @@ void RegisterQuantize(CLI::App& root, Status& result) {
                   "Average bits over block linear weights; plans with the LieQ planner");
   app->add_option("--bits", o->bits, "--budget: candidate widths (default 2,4)");
   app->add_option("--rank-by", o->rank_by,
-                  "--budget: proxy | ppl | combined (need --diagnostics) | random | first-last");
+                  "--budget: proxy | ppl | combined | kl (need --diagnostics) | random | "
+                  "first-last");
+  app->add_option("--rule", o->rule, "--budget: paper | optimal (see lieq plan --help)");
   app->add_option("--diagnostics", o->diagnostics,
                   "--budget: diagnostics.json from `lieq diagnose`");
   app->add_option("--uniform", o->uniform, "Every block at this width (2, 3, 4, 8)");
@@ -263,8 +325,12 @@ void RegisterQuantize(CLI::App& root, Status& result) {
   app->add_option("-o,--output", o->out, "Output folder")->required();
   app->add_option("--group-size", o->group_size,
                   "Columns per group: 32, 64, 128 (default: the plan's, 128)");
-  app->add_flag("--force", o->force, "Replace an existing output folder");
-  app->add_option("--calib", o->calib, "Calibration JSON lines with \"text\" (C4)");
+  app->add_flag("--force", o->force, "Replace an existing output that lieq wrote");
+  app->add_flag("--allow-nonfinite", o->allow_nonfinite,
+                "Quantize even when weights hold NaN or Inf");
+  app->add_option("--calib", o->calib,
+                  "Calibration text: JSON lines with \"text\" (C4), a plain text file or a folder "
+                  "of them (default: $LIEQ_SHARED_DIR/data/calib/c4-train-00000-head1000.jsonl)");
   app->add_option("--calib-samples", o->calib_samples, "Calibration windows (default 128)")
       ->check(CLI::PositiveNumber);
   app->add_option("--calib-seq", o->calib_seq,

@@ -30,7 +30,12 @@ struct CommonOptions {
 };
 void AddCommonOptions(CLI::App& app, CommonOptions& options);
 
-// Sizes the ThreadPool and the BLAS pool; returns the thread count used.
+// Sizes the ThreadPool and the BLAS pool; returns the thread count used (capped at 4 x the
+// cores, cli/preflight.h).
 int ResolveThreads(const CommonOptions& options);
+
+// Parses argv on `app` and runs the chosen subcommand; returns the exit code (2 for bad usage,
+// an unknown command included; 1 for other errors, out of memory included).
+int RunApp(CLI::App& app, const Status& result, int argc, char** argv);
 
 }  // namespace lieq::cli

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "cli/command.h"
+#include "cli/preflight.h"
 #include <nlohmann/json.hpp>
 
 #include "kernels/blas_core.h"
@@ -48,7 +49,7 @@ void AddCommonOptions(CLI::App& app, CommonOptions& options) {
 }
 
 int ResolveThreads(const CommonOptions& options) {
-  const int n = options.threads > 0 ? options.threads : DefaultThreadCount();
+  const int n = CappedThreadCount(options.threads);
   SetBlasThreads(n);
   return n;
 }
@@ -69,14 +70,5 @@ int main(int argc, char** argv) {
         lieq::cli::RegisterQuantize, lieq::cli::RegisterEval}) {
     reg(app, result);
   }
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  if (!result.ok()) {
-    std::fprintf(stderr, "lieq: error: %s\n", result.message().c_str());
-    return result.code() == lieq::StatusCode::kInvalidArgument ? 2 : 1;
-  }
-  return 0;
+  return lieq::cli::RunApp(app, result, argc, argv);
 }

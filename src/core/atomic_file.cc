@@ -4,31 +4,33 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
+
+#include "core/output_path.h"
 
 namespace lieq {
 
 Status CheckOutputWritable(const std::string& path, const WriteOptions& options) {
-  std::error_code ec;
-  if (!options.overwrite && std::filesystem::exists(path, ec)) {
-    return AlreadyExists(path + ": exists (use --force to overwrite)");
-  }
-  return Status::Ok();
+  return CheckOutputPath(path, OutputKind::kFile, options.overwrite);
 }
 
 Status WriteFileAtomically(const std::string& path, const WriteOptions& options,
                            const std::function<Status(std::FILE*)>& write) {
   LIEQ_RETURN_IF_ERROR(CheckOutputWritable(path, options));
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const std::string tmp = TempOutputPath(path);
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) return IoError(path + ": cannot create: " + std::strerror(errno));
+  if (f == nullptr) return ErrnoError(path + ": cannot create " + tmp, errno);
+  errno = 0;
   Status status = write(f);
+  // A failed fwrite leaves the stream's error flag and errno (ENOSPC, EIO, EFBIG...): report
+  // what the system said rather than the callback's "short write".
+  if (!status.ok() && std::ferror(f) && errno != 0) status = ErrnoError(path, errno);
   if (status.ok() && (std::fflush(f) != 0 || ::fsync(::fileno(f)) != 0)) {
-    status = IoError(path + ": write failed: " + std::strerror(errno));
+    status = ErrnoError(path, errno);
   }
-  if (std::fclose(f) != 0 && status.ok()) status = IoError(path + ": close failed");
+  if (std::fclose(f) != 0 && status.ok()) status = ErrnoError(path, errno);
+  KillPointForTests("file-written");
   if (status.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
-    status = IoError(path + ": rename failed: " + std::strerror(errno));
+    status = ErrnoError(path + ": cannot rename " + tmp + " into place", errno);
   }
   if (!status.ok()) std::remove(tmp.c_str());
   return status;

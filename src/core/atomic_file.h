@@ -1,5 +1,6 @@
-// Outputs are written to "<path>.tmp.<pid>" and renamed into place only when complete,
-// so an interrupted run never leaves a file that looks valid.
+// File outputs are written to "<path>.tmp-<pid>" and renamed into place only when complete,
+// so an interrupted run never leaves a file that looks valid. Only a regular file is ever
+// replaced (core/output_path.h); errors say what the system said ("no space left on device").
 #pragma once
 
 #include <cstdio>
@@ -22,7 +23,7 @@ Status WriteFileAtomically(const std::string& path, const WriteOptions& options,
 Status WriteTextFileAtomically(const std::string& path, std::string_view text,
                                const WriteOptions& options);
 
-// Fails with kAlreadyExists unless overwrite is set; call before long work starts.
+// CheckOutputPath(path, kFile, overwrite): call before long work starts.
 Status CheckOutputWritable(const std::string& path, const WriteOptions& options);
 
 }  // namespace lieq

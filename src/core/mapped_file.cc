@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <new>
 
 namespace lieq {
 
@@ -42,13 +42,42 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_);
 }
 
-Result<std::string> ReadTextFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound(path + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return IoError(path + ": read error");
-  return ss.str();
+Result<std::string> ReadTextFile(const std::string& path, uint64_t max_bytes) {
+  const std::string limit = std::to_string(max_bytes >> 20) + " MiB";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return NotFound(path + ": no such file");
+    return IoError(path + ": cannot open: " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) return InvalidArgument(path + ": is a folder, not a file");
+  if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > max_bytes) {
+    return InvalidArgument(path + ": " + std::to_string(st.st_size) + " bytes, more than the " +
+                           limit + " lieq reads from one text input");
+  }
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return NotFound(path + ": cannot open: " + std::strerror(errno));
+  std::string text;
+  try {
+    if (S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size));
+    char chunk[1 << 16];
+    size_t n = 0;
+    while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0) {
+      if (text.size() + n > max_bytes) {
+        std::fclose(f);
+        return InvalidArgument(path + ": more than the " + limit +
+                               " lieq reads from one text input (an endless device or stream?)");
+      }
+      text.append(chunk, n);
+    }
+  } catch (const std::bad_alloc&) {
+    std::fclose(f);
+    return IoError(path + ": out of memory after reading " + std::to_string(text.size()) +
+                   " bytes of text");
+  }
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return IoError(path + ": read error");
+  return text;
 }
 
 }  // namespace lieq

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -29,7 +30,12 @@ class MappedFile {
   size_t size_ = 0;
 };
 
-// Whole file into a string (small text files: config.json, tokenizer.json).
-Result<std::string> ReadTextFile(const std::string& path);
+// The most bytes lieq reads from one text input (256 MiB): a file, FIFO or device that holds
+// more (`--text /dev/zero`) is an error, not an unbounded allocation.
+inline constexpr uint64_t kMaxTextFileBytes = uint64_t{256} << 20;
+
+// Whole file into a string (config.json, tokenizer.json, text to evaluate). Reads FIFOs and
+// devices too, but never more than `max_bytes`; a folder is an error.
+Result<std::string> ReadTextFile(const std::string& path, uint64_t max_bytes = kMaxTextFileBytes);
 
 }  // namespace lieq

@@ -1,5 +1,6 @@
 #include "core/tensor.h"
 
+#include <cstdint>
 #include <cstring>
 
 namespace lieq {
@@ -21,6 +22,29 @@ std::string ShapeToString(const Shape& shape) {
     s += std::to_string(shape[i]);
   }
   return s + "]";
+}
+
+Result<AlignedBuffer> AlignedBuffer::Allocate(size_t bytes, std::string_view what) {
+  // Sizes near SIZE_MAX would wrap in RoundUp; no machine has that much memory anyway.
+  void* p = bytes > (SIZE_MAX >> 1) ? nullptr : std::aligned_alloc(64, RoundUp(bytes));
+  if (p == nullptr) {
+    return IoError("out of memory: cannot allocate " + std::to_string(bytes) + " bytes (" +
+                   std::to_string(bytes >> 20) + " MiB) for " + std::string(what));
+  }
+  return AlignedBuffer(static_cast<std::byte*>(p), bytes);
+}
+
+Result<OwnedTensor> OwnedTensor::TryZeros(DType dtype, Shape shape, std::string_view what) {
+  OwnedTensor t;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  const std::optional<int64_t> n = CheckedNumElements(t.shape);
+  if (!n)
+    return InvalidArgument(std::string(what) + ": shape " + ShapeToString(t.shape) + " overflows");
+  const size_t bytes = static_cast<size_t>(t.view().SizeBytes());
+  LIEQ_ASSIGN_OR_RETURN(t.buffer, AlignedBuffer::Allocate(bytes, what));
+  std::memset(t.buffer.data(), 0, bytes);
+  return t;
 }
 
 OwnedTensor OwnedTensor::Zeros(DType dtype, Shape shape) {

@@ -7,12 +7,15 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/dtype.h"
+#include "core/status.h"
 
 namespace lieq {
 
@@ -41,13 +44,19 @@ struct TensorView {
   }
 };
 
-// 64-byte aligned heap storage; the alignment suits AVX-512 loads.
+// 64-byte aligned heap storage; the alignment suits AVX-512 loads. Allocation is checked:
+// Allocate() returns an error saying what the memory was for and how many bytes; the
+// constructor throws std::bad_alloc (which the CLI reports as an error), never a null buffer.
 class AlignedBuffer {
  public:
   AlignedBuffer() = default;
   explicit AlignedBuffer(size_t bytes)
       : data_(static_cast<std::byte*>(std::aligned_alloc(64, RoundUp(bytes))), &std::free),
-        size_(bytes) {}
+        size_(bytes) {
+    if (data_ == nullptr) throw std::bad_alloc();
+  }
+  // `what` names the use in the error: "KV cache", "tensor model.embed_tokens.weight".
+  static Result<AlignedBuffer> Allocate(size_t bytes, std::string_view what);
 
   std::byte* data() { return data_.get(); }
   const std::byte* data() const { return data_.get(); }
@@ -59,6 +68,7 @@ class AlignedBuffer {
 
  private:
   static size_t RoundUp(size_t bytes) { return (bytes + 63) / 64 * 64 + (bytes == 0 ? 64 : 0); }
+  AlignedBuffer(std::byte* data, size_t bytes) : data_(data, &std::free), size_(bytes) {}
   std::unique_ptr<std::byte, decltype(&std::free)> data_{nullptr, &std::free};
   size_t size_ = 0;
 };
@@ -69,7 +79,9 @@ struct OwnedTensor {
   Shape shape;
   AlignedBuffer buffer;
 
-  static OwnedTensor Zeros(DType dtype, Shape shape);
+  static OwnedTensor Zeros(DType dtype, Shape shape);  // throws std::bad_alloc when out of memory
+  // Checked: an error naming `what` and the bytes when the memory is not there.
+  static Result<OwnedTensor> TryZeros(DType dtype, Shape shape, std::string_view what);
   TensorView view() const { return {dtype, shape, buffer.data()}; }
   float* f32() { return buffer.As<float>(); }
 };

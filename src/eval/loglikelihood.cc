@@ -1,7 +1,9 @@
 #include "eval/loglikelihood.h"
 
 #include <algorithm>
+#include <cmath>
 
+#include "core/finite.h"
 #include "kernels/ops.h"
 
 namespace lieq {
@@ -67,7 +69,8 @@ void LoglikelihoodScorer::Reserve(int64_t n) {
   scored_hidden_.resize(rows);
 }
 
-RequestScore LoglikelihoodScorer::ScoreRows(const float* hidden, std::span<const int32_t> targets) {
+Result<RequestScore> LoglikelihoodScorer::ScoreRows(const float* hidden,
+                                                    std::span<const int32_t> targets) {
   const int64_t d = model_.config().hidden_size;
   const int64_t V = model_.config().vocab_size;
   logits_.resize(static_cast<size_t>(kLogitRows * V));
@@ -80,7 +83,18 @@ RequestScore LoglikelihoodScorer::ScoreRows(const float* hidden, std::span<const
     for (int64_t r = 0; r < rows; ++r) {
       const float* row = logits_.data() + r * V;
       const int32_t target = targets[static_cast<size_t>(r0 + r)];
-      score.loglikelihood += row[target] - LogSumExp(row, V);
+      const double ll = row[target] - LogSumExp(row, V);
+      if (!std::isfinite(ll) && !allow_nonfinite_) {
+        const int64_t bad = FirstNonFinite({row, static_cast<size_t>(V)});
+        return DataLoss(
+            "continuation token " + std::to_string(r0 + r) + ": " +
+            (bad >= 0 ? "logit of token id " + std::to_string(bad) + " is " +
+                            NonFiniteName(DType::kF32, reinterpret_cast<const std::byte*>(row), bad)
+                      : std::string("the log-likelihood is not finite")) +
+            "; the model's weights or activations hold NaN/Inf (--allow-nonfinite "
+            "goes on)");
+      }
+      score.loglikelihood += ll;
       score.greedy = score.greedy && std::max_element(row, row + V) - row == target;
     }
   }
@@ -137,7 +151,9 @@ Result<std::vector<RequestScore>> LoglikelihoodScorer::Score(
       std::copy_n(row, d, scored_hidden_.data() + (i - first) * d);
     }
     const bool truncated = scores[r].truncated;
-    scores[r] = ScoreRows(scored_hidden_.data(), targets);
+    Result<RequestScore> scored = ScoreRows(scored_hidden_.data(), targets);
+    if (!scored.ok()) return scored.status().WithContext("request " + std::to_string(r));
+    scores[r] = *scored;
     scores[r].truncated = truncated;
   }
   return scores;

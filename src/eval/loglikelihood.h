@@ -53,16 +53,19 @@ class LoglikelihoodScorer {
 
   int64_t max_length() const { return max_length_; }
   int64_t tokens_run() const { return tokens_run_; }  // positions the model has run so far
+  // false (default): a NaN/Inf logit is an error naming the request and position.
+  void set_allow_nonfinite(bool allow) { allow_nonfinite_ = allow; }
 
  private:
   // Ensures room for n positions in the cache and n hidden rows in `buffer`.
   void Reserve(int64_t n);
   // Sum of log-softmax at `targets` and whether each is the argmax, over rows of `hidden`.
-  RequestScore ScoreRows(const float* hidden, std::span<const int32_t> targets);
+  Result<RequestScore> ScoreRows(const float* hidden, std::span<const int32_t> targets);
 
   Transformer& model_;
   int64_t max_length_;
   int64_t tokens_run_ = 0;
+  bool allow_nonfinite_ = false;
   std::unique_ptr<KvCache> cache_;
   std::vector<float> prefix_hidden_, rest_hidden_, scored_hidden_, logits_;
 };

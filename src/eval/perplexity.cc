@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/finite.h"
 #include "kernels/ops.h"
 
 namespace lieq {
@@ -46,6 +47,17 @@ Result<PplResult> Perplexity(Transformer& model, std::span<const int32_t> tokens
       for (int64_t r = 0; r < rows; ++r) {
         const float* row = logits.data() + r * c.vocab_size;
         const double nll = LogSumExp(row, c.vocab_size) - row[window[static_cast<size_t>(p0 + r + 1)]];
+        if (!std::isfinite(nll) && !options.allow_nonfinite) {
+          const int64_t bad = FirstNonFinite({row, static_cast<size_t>(c.vocab_size)});
+          return DataLoss(
+              "window " + std::to_string(w) + ", position " + std::to_string(p0 + r) + " (token " +
+              std::to_string(w * ctx + p0 + r) + " of the text): " +
+              (bad >= 0
+                   ? "logit of token id " + std::to_string(bad) + " is " +
+                         NonFiniteName(DType::kF32, reinterpret_cast<const std::byte*>(row), bad)
+                   : std::string("the loss is not finite")) +
+              "; the model's weights or activations hold NaN/Inf (--allow-nonfinite goes on)");
+        }
         sum += nll;
         sum_sq += nll * nll;
         ++count;

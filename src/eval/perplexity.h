@@ -21,6 +21,7 @@ struct PplOptions {
   int64_t ctx = 2048;
   int64_t max_windows = 0;  // 0 = all
   int32_t bos_id = -1;      // llama.cpp protocol: replaces each window's first token if >= 0
+  bool allow_nonfinite = false;  // false: a NaN/Inf logit is an error naming the position
   // Called after each window: (windows done, windows total, running perplexity).
   std::function<void(int64_t, int64_t, double)> progress;
 };

@@ -13,7 +13,9 @@ template <typename T>
 Status ReadOptional(const nlohmann::json& json, const char* key, std::optional<T>& out) {
   auto it = json.find(key);
   if (it == json.end() || it->is_null()) return Status::Ok();
-  const bool type_ok = std::is_same_v<T, bool> ? it->is_boolean() : it->is_number();
+  const bool type_ok = std::is_same_v<T, bool>      ? it->is_boolean()
+                       : std::is_same_v<T, int64_t> ? it->is_number_integer()
+                                                    : it->is_number();
   if (!type_ok) return InvalidArgument(std::string("field \"") + key + "\" has the wrong type");
   out = it->get<T>();
   return Status::Ok();

@@ -145,10 +145,11 @@ Result<ModelConfig> ConfigFromGguf(const GgufFile& f) {
 // An F32 copy of any tensor, or a same-dtype copy when `keep_dtype`; with `permute`, Llama's
 // GGUF q/k row order is undone (HF row r comes from GGUF row LlamaGgufRowOfHfRow(r)). Rows are
 // converted in parallel.
-OwnedTensor ConvertTensor(const TensorView& src, bool permute, bool keep_dtype, int64_t head_dim,
-                          ThreadPool& pool) {
+Result<OwnedTensor> ConvertTensor(const TensorView& src, bool permute, bool keep_dtype,
+                                  int64_t head_dim, ThreadPool& pool, const std::string& name) {
   const int64_t rows = src.rows(), cols = src.cols();
-  OwnedTensor out = OwnedTensor::Zeros(keep_dtype ? src.dtype : DType::kF32, src.shape);
+  LIEQ_ASSIGN_OR_RETURN(OwnedTensor out, OwnedTensor::TryZeros(keep_dtype ? src.dtype : DType::kF32,
+                                                               src.shape, "tensor " + name));
   const int64_t out_row_bytes = RowBytes(out.dtype, cols);
   pool.ParallelFor(rows, [&](int64_t r) {
     // A 1-D tensor (a bias) is one row whose elements are permuted; 2-D tensors permute rows.
@@ -398,7 +399,13 @@ Result<Model> LoadGgufModel(const std::string& path) {
     }
     if (!pool) pool = std::make_unique<ThreadPool>(DefaultThreadCount());
     const bool keep_dtype = !slot.is_vector;
-    *slot.view = model.Adopt(ConvertTensor(view, permute, keep_dtype, c.head_dim, *pool));
+    Result<OwnedTensor> converted =
+        ConvertTensor(view, permute, keep_dtype, c.head_dim, *pool, slot.gguf_name);
+    if (!converted.ok()) {
+      status = converted.status().WithContext(path);
+      return;
+    }
+    *slot.view = model.Adopt(std::move(converted).value());
   });
   LIEQ_RETURN_IF_ERROR(status);
   if (!missing.empty()) {

@@ -10,7 +10,9 @@
 #include <map>
 
 #include "core/atomic_file.h"
+#include "core/folder_output.h"
 #include "core/mapped_file.h"
+#include "core/output_path.h"
 #include "io/hf_config.h"
 #include "io/model_loader.h"
 #include "tokenizer/tokenizer_json.h"
@@ -305,38 +307,9 @@ Result<Model> LoadQuantizedModel(const std::string& folder) {
   return model;
 }
 
-namespace {
-
-// A writer killed while filling "<folder>.tmp-<pid>" leaves that folder behind (it never
-// looks like the model: the name differs). Removes those whose process no longer runs, so that
-// they do not pile up; a live writer's folder (another lieq on the same output) is left alone.
-void RemoveStaleTempFolders(const std::string& folder) {
-  std::error_code ec;
-  const fs::path target = fs::absolute(folder, ec);
-  if (ec) return;
-  const std::string prefix = target.filename().string() + ".tmp-";
-  fs::directory_iterator it(target.parent_path(), ec);
-  if (ec) return;
-  for (const fs::directory_entry& entry : it) {
-    const std::string name = entry.path().filename().string();
-    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
-    const std::string digits = name.substr(prefix.size());
-    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    const auto pid = static_cast<pid_t>(std::stol(digits));
-    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
-    std::error_code remove_ec;
-    fs::remove_all(entry.path(), remove_ec);
-  }
-}
-
-}  // namespace
-
 Status WriteQuantizedModel(const Model& model, const PackedBlocks& packed,
                            const QuantizationConfig& quant, const std::string& folder, bool force) {
   std::error_code ec;
-  if (fs::exists(folder, ec) && !force) {
-    return AlreadyExists(folder + ": already exists (use --force to replace it)");
-  }
   if (static_cast<int64_t>(packed.size()) != model.config.num_layers ||
       static_cast<int64_t>(quant.bits.size()) != model.config.num_layers) {
     return InvalidArgument("quantized weights for " + std::to_string(packed.size()) +
@@ -403,40 +376,21 @@ Status WriteQuantizedModel(const Model& model, const PackedBlocks& packed,
   });
   LIEQ_RETURN_IF_ERROR(status);
 
-  // Build the folder beside the destination, then move it into place.
-  RemoveStaleTempFolders(folder);
-  const std::string tmp = folder + ".tmp-" + std::to_string(::getpid());
-  fs::remove_all(tmp, ec);
-  if (!fs::create_directories(tmp, ec) || ec) return IoError(tmp + ": cannot create the folder");
-  auto fail = [&](Status s) {
-    fs::remove_all(tmp, ec);
-    return s;
-  };
-  Status written = WriteRawSafetensors((fs::path(tmp) / kWeightsFile).string(), tensors,
-                                       {{"format", "pt"}, {"quant_method", kQuantMethod}});
-  if (!written.ok()) return fail(written);
-  written = WriteTextFileAtomically((fs::path(tmp) / "config.json").string(), config.dump(2) + "\n",
-                                    WriteOptions{.overwrite = true});
-  if (!written.ok()) return fail(written);
+  // Build the folder beside the destination, then swap it into place (core/folder_output.h).
+  LIEQ_ASSIGN_OR_RETURN(FolderOutput out, FolderOutput::Begin(folder, force));
+  LIEQ_RETURN_IF_ERROR(WriteRawSafetensors(out.Path(kWeightsFile), tensors,
+                                           {{"format", "pt"}, {"quant_method", kQuantMethod}}));
+  LIEQ_RETURN_IF_ERROR(WriteTextFileAtomically(out.Path("config.json"), config.dump(2) + "\n",
+                                               WriteOptions{.overwrite = true}));
   if (from_folder) {
     for (const char* name : kCopiedFiles) {
       const fs::path source = fs::path(model.source_path) / name;
       if (!fs::exists(source, ec)) continue;
-      fs::copy_file(source, fs::path(tmp) / name, ec);
-      if (ec) return fail(IoError(source.string() + ": cannot copy: " + ec.message()));
+      fs::copy_file(source, out.Path(name), ec);
+      if (ec) return ErrnoError(source.string() + ": cannot copy", ec.value());
     }
   }
-  const std::string old = folder + ".old-" + std::to_string(::getpid());
-  const bool replace = fs::exists(folder, ec);
-  if (replace) {
-    fs::rename(folder, old, ec);
-    if (ec)
-      return fail(IoError(folder + ": cannot move the existing folder aside: " + ec.message()));
-  }
-  fs::rename(tmp, folder, ec);
-  if (ec) return fail(IoError(folder + ": cannot rename " + tmp + " into place: " + ec.message()));
-  if (replace) fs::remove_all(old, ec);
-  return Status::Ok();
+  return out.Commit("quantize");
 }
 
 }  // namespace lieq

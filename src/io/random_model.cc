@@ -1,10 +1,14 @@
 #include "io/random_model.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "core/folder_output.h"
 #include "core/half.h"
 #include "core/mapped_file.h"
+#include "core/output_path.h"
 #include "core/rng.h"
 #include "io/hf_config.h"
 #include "io/safetensors.h"
@@ -45,18 +49,31 @@ Result<DType> ParseDtype(const std::string& name) {
   return InvalidArgument("--dtype must be f32, bf16 or f16, got '" + name + "'");
 }
 
-OwnedTensor RandomTensor(const Shape& shape, DType dtype, Rng& rng, double mean, double std) {
-  OwnedTensor t = OwnedTensor::Zeros(dtype, shape);
-  const int64_t n = t.view().NumElements();
-  for (int64_t i = 0; i < n; ++i) {
-    const auto v = static_cast<float>(mean + std * rng.Normal());
-    switch (dtype) {
-      case DType::kF32: t.buffer.As<float>()[i] = v; break;
-      case DType::kBF16: t.buffer.As<uint16_t>()[i] = F32ToBf16(v); break;
-      default: t.buffer.As<uint16_t>()[i] = F32ToF16(v); break;
+// Writes `n` values mean + std·N(0, 1) in `dtype`, drawn in order from `rng`, a chunk at a
+// time (a model of any size needs only the chunk in memory).
+Status WriteRandomValues(std::FILE* f, int64_t n, DType dtype, Rng& rng, double mean, double std,
+                         const std::string& path) {
+  constexpr int64_t kChunk = 1 << 16;
+  std::vector<float> f32;
+  std::vector<uint16_t> u16;
+  for (int64_t done = 0; done < n; done += kChunk) {
+    const int64_t m = std::min(kChunk, n - done);
+    size_t written = 0;
+    if (dtype == DType::kF32) {
+      f32.resize(static_cast<size_t>(m));
+      for (float& v : f32) v = static_cast<float>(mean + std * rng.Normal());
+      written = std::fwrite(f32.data(), 4, f32.size(), f);
+    } else {
+      u16.resize(static_cast<size_t>(m));
+      for (uint16_t& v : u16) {
+        const auto x = static_cast<float>(mean + std * rng.Normal());
+        v = dtype == DType::kBF16 ? F32ToBf16(x) : F32ToF16(x);
+      }
+      written = std::fwrite(u16.data(), 2, u16.size(), f);
     }
+    if (written != static_cast<size_t>(m)) return IoError(path + ": short write");
   }
-  return t;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -115,49 +132,48 @@ Status WriteRandomModel(const RandomModelOptions& options, const std::string& fo
   }
   LIEQ_RETURN_IF_ERROR(config.Validate());
 
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  if (ec) return IoError(folder + ": cannot create folder: " + ec.message());
-  const std::string weights_path = (fs::path(folder) / "model.safetensors").string();
-  LIEQ_RETURN_IF_ERROR(CheckOutputWritable(weights_path, options.write));
-
-  // One stream of random numbers in slot order, so a seed fixes every weight.
-  Rng rng(options.seed);
+  // Tensors in slot order; one stream of random numbers in that order, so a seed fixes every
+  // weight. Each is generated while it is written: memory does not grow with the model.
   ModelWeights weights;
-  std::vector<OwnedTensor> storage;
-  std::vector<NamedTensor> named;
+  std::vector<NamedTensor> specs;
+  std::vector<std::pair<double, double>> init;  // mean, std per tensor
   ForEachTensor(config, weights, [&](TensorSlot& slot) {
     const bool is_norm = slot.is_vector && slot.hf_name.find("bias") == std::string::npos;
-    const double mean = is_norm ? 1.0 : 0.0;
-    const double std = is_norm ? options.norm_jitter : config.initializer_range;
-    storage.push_back(RandomTensor(slot.shape, dtype, rng, mean, std));
+    specs.push_back({slot.hf_name, TensorView{dtype, slot.shape, nullptr}});
+    init.emplace_back(is_norm ? 1.0 : 0.0,
+                      is_norm ? options.norm_jitter : config.initializer_range);
   });
-  size_t i = 0;
-  ForEachTensor(config, weights, [&](TensorSlot& slot) {
-    named.push_back({slot.hf_name, storage[i++].view()});
-  });
-  LIEQ_RETURN_IF_ERROR(WriteSafetensors(weights_path, named, {{"format", "pt"}}, options.write));
+  const uint64_t bytes = SafetensorsFileBytes(specs);
+  LIEQ_RETURN_IF_ERROR(
+      CheckOutputPath(folder, OutputKind::kFolder, options.write.overwrite, bytes));
+  LIEQ_ASSIGN_OR_RETURN(FolderOutput out, FolderOutput::Begin(folder, options.write.overwrite));
+  const std::string weights_path = out.Path("model.safetensors");
+  Rng rng(options.seed);
+  const WriteOptions fresh{.overwrite = true};  // files inside the new staging folder
+  LIEQ_RETURN_IF_ERROR(WriteSafetensorsStreamed(
+      weights_path, specs, {{"format", "pt"}}, fresh, [&](size_t i, std::FILE* f) {
+        return WriteRandomValues(f, specs[i].view.NumElements(), dtype, rng, init[i].first,
+                                 init[i].second, weights_path);
+      }));
 
   const std::string torch_dtype = dtype == DType::kF32 ? "float32" : dtype == DType::kBF16 ? "bfloat16" : "float16";
-  WriteOptions overwrite = options.write;
-  overwrite.overwrite = true;  // the weights file decided; the small files follow it
-  LIEQ_RETURN_IF_ERROR(WriteTextFileAtomically((fs::path(folder) / "config.json").string(),
-                                               HfConfigJson(config, torch_dtype), overwrite));
+  LIEQ_RETURN_IF_ERROR(
+      WriteTextFileAtomically(out.Path("config.json"), HfConfigJson(config, torch_dtype), fresh));
   nlohmann::json generation = {{"do_sample", false}};
   if (config.bos_token_id >= 0) generation["bos_token_id"] = config.bos_token_id;
   if (config.eos_token_id >= 0) generation["eos_token_id"] = config.eos_token_id;
-  LIEQ_RETURN_IF_ERROR(WriteTextFileAtomically((fs::path(folder) / "generation_config.json").string(),
-                                               generation.dump(2) + "\n", overwrite));
+  LIEQ_RETURN_IF_ERROR(WriteTextFileAtomically(out.Path("generation_config.json"),
+                                               generation.dump(2) + "\n", fresh));
   if (tokenizer) {
     const fs::path src_dir = fs::path(options.tokenizer).parent_path();
     for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
       const fs::path src = name == std::string("tokenizer.json") ? fs::path(options.tokenizer) : src_dir / name;
       if (!fs::exists(src)) continue;
       LIEQ_ASSIGN_OR_RETURN(std::string text, ReadTextFile(src.string()));
-      LIEQ_RETURN_IF_ERROR(WriteTextFileAtomically((fs::path(folder) / name).string(), text, overwrite));
+      LIEQ_RETURN_IF_ERROR(WriteTextFileAtomically(out.Path(name), text, fresh));
     }
   }
-  return Status::Ok();
+  return out.Commit("make-random");
 }
 
 }  // namespace lieq

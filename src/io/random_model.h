@@ -31,7 +31,8 @@ struct RandomModelOptions {
 };
 
 // Weights ~ N(0, initializer_range²), biases too; writes config.json, model.safetensors,
-// generation_config.json and the tokenizer files into `folder` (created if needed).
+// generation_config.json and the tokenizer files into `folder`, built beside it and moved into
+// place complete (core/folder_output.h); `write.overwrite` replaces a folder lieq wrote.
 Status WriteRandomModel(const RandomModelOptions& options, const std::string& folder);
 
 }  // namespace lieq

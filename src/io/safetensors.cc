@@ -107,9 +107,10 @@ Result<std::string> SafetensorsDtypeName(DType dtype) {
   }
 }
 
-Status WriteSafetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
-                        const std::map<std::string, std::string>& metadata,
-                        const WriteOptions& options) {
+namespace {
+
+Result<std::string> SafetensorsHeader(const std::vector<NamedTensor>& tensors,
+                                      const std::map<std::string, std::string>& metadata) {
   json header = json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
@@ -121,14 +122,40 @@ Status WriteSafetensors(const std::string& path, const std::vector<NamedTensor>&
   }
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // keeps the data 8-byte aligned
+  return text;
+}
+
+}  // namespace
+
+uint64_t SafetensorsFileBytes(const std::vector<NamedTensor>& specs) {
+  const Result<std::string> header = SafetensorsHeader(specs, {});
+  uint64_t bytes = 8 + (header.ok() ? header->size() : 0);
+  for (const NamedTensor& t : specs) bytes += static_cast<uint64_t>(t.view.SizeBytes());
+  return bytes;
+}
+
+Status WriteSafetensorsStreamed(const std::string& path, const std::vector<NamedTensor>& specs,
+                                const std::map<std::string, std::string>& metadata,
+                                const WriteOptions& options,
+                                const std::function<Status(size_t, std::FILE*)>& write_tensor) {
+  LIEQ_ASSIGN_OR_RETURN(std::string text, SafetensorsHeader(specs, metadata));
   return WriteFileAtomically(path, options, [&](std::FILE* f) -> Status {
     const uint64_t len = text.size();
     if (std::fwrite(&len, 8, 1, f) != 1 || std::fwrite(text.data(), 1, len, f) != len) {
       return IoError(path + ": short write");
     }
-    for (const NamedTensor& t : tensors) {
-      const size_t bytes = static_cast<size_t>(t.view.SizeBytes());
-      if (std::fwrite(t.view.data, 1, bytes, f) != bytes) return IoError(path + ": short write");
+    for (size_t i = 0; i < specs.size(); ++i) LIEQ_RETURN_IF_ERROR(write_tensor(i, f));
+    return Status::Ok();
+  });
+}
+
+Status WriteSafetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
+                        const std::map<std::string, std::string>& metadata,
+                        const WriteOptions& options) {
+  return WriteSafetensorsStreamed(path, tensors, metadata, options, [&](size_t i, std::FILE* f) {
+    const size_t bytes = static_cast<size_t>(tensors[i].view.SizeBytes());
+    if (std::fwrite(tensors[i].view.data, 1, bytes, f) != bytes) {
+      return IoError(path + ": short write");
     }
     return Status::Ok();
   });

@@ -3,6 +3,8 @@
 // data. Tensors are viewed in place through a memory map.
 #pragma once
 
+#include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -44,5 +46,16 @@ struct NamedTensor {
 Status WriteSafetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
                         const std::map<std::string, std::string>& metadata,
                         const WriteOptions& options);
+
+// The same file from tensors produced one at a time: `specs` give each tensor's name, dtype and
+// shape (the views' data is not used); `write_tensor(i, f)` writes tensor i's bytes, so no more
+// than one tensor (or less) needs to be in memory.
+Status WriteSafetensorsStreamed(const std::string& path, const std::vector<NamedTensor>& specs,
+                                const std::map<std::string, std::string>& metadata,
+                                const WriteOptions& options,
+                                const std::function<Status(size_t, std::FILE*)>& write_tensor);
+
+// Bytes of the file WriteSafetensors writes for these tensors (header included).
+uint64_t SafetensorsFileBytes(const std::vector<NamedTensor>& specs);
 
 }  // namespace lieq

@@ -84,6 +84,8 @@ nlohmann::json BitPlanToJson(const BitPlan& plan) {
       {"group_size", plan.group_size},
       {"budget", plan.budget},
       {"rank_by", plan.rank_by},
+      {"rule", plan.rule},
+      {"cost", plan.cost},
       {"rank", plan.rank},
       {"seed", plan.seed},
       {"avg_bits_linear", plan.avg_bits_linear},
@@ -114,6 +116,8 @@ Result<BitPlan> BitPlanFromJson(const nlohmann::json& json, const std::string& s
   if (s = ReadField(json, "group_size", plan.group_size, false); !s.ok()) return fail(s);
   if (s = ReadField(json, "budget", plan.budget, false); !s.ok()) return fail(s);
   if (s = ReadField(json, "rank_by", plan.rank_by, false); !s.ok()) return fail(s);
+  if (s = ReadField(json, "rule", plan.rule, false); !s.ok()) return fail(s);
+  if (s = ReadField(json, "cost", plan.cost, false); !s.ok()) return fail(s);
   if (s = ReadField(json, "rank", plan.rank, false); !s.ok()) return fail(s);
   if (s = ReadField(json, "seed", plan.seed, false); !s.ok()) return fail(s);
   if (s = ReadField(json, "avg_bits_linear", plan.avg_bits_linear, false); !s.ok()) return fail(s);

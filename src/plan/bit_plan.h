@@ -21,7 +21,10 @@ struct BitPlan {
   std::vector<int> candidates;    // widths the planner chose from, e.g. {2, 4}
   int group_size = 128;           // quantization group along the input dimension
   double budget = 0;              // requested average bits over block linear weights (0: none)
-  std::string rank_by;            // proxy | ppl | combined | random | first-last | uniform | manual
+  std::string rank_by;            // the signal: proxy | ppl | combined | kl | random |
+                                  // first-last | uniform | manual
+  std::string rule;               // the allocation rule: paper | optimal (planner.h); may be empty
+  std::string cost;               // the optimal rule's per-block cost, e.g. "measured kl gptq g128"
   std::vector<int> rank;          // block indices, most deserving first (may be empty)
   uint64_t seed = 0;              // for rank_by == random
   double avg_bits_linear = 0;     // paper's convention: over block linear weights only

@@ -51,6 +51,10 @@ double AverageBitsFile(const ModelSizes& s, std::span<const int> bits, int group
   return total_params > 0 ? total_bits / total_params : 0;
 }
 
+int64_t BlockLinearBytes(int64_t params, int bits, int group_size) {
+  return params * bits / 8 + params / group_size * (kGroupOverheadBits / 8);
+}
+
 nlohmann::json ModelSizesToJson(const ModelSizes& s) {
   return {{"block_linear_params", s.block_linear_params},
           {"block_other_params", s.block_other_params},

@@ -30,6 +30,12 @@ ModelSizes ModelSizesFromConfig(const ModelConfig& config, int stored_bits);
 // embeddings, head (counted once when tied), norms and biases at `stored_bits`.
 double AverageBitsFile(const ModelSizes& sizes, std::span<const int> bits, int group_size);
 
+// Exact stored bytes of `params` block linear weights at `bits` in the project's group format
+// (docs/QUANT_FORMAT.md): codes packed at `bits` per weight plus an FP16 scale and an FP16 zero
+// per group of `group_size` input columns. Exact when every layer's input dimension is a
+// multiple of the group size, which ValidateBitPlan requires.
+int64_t BlockLinearBytes(int64_t params, int bits, int group_size);
+
 nlohmann::json ModelSizesToJson(const ModelSizes& sizes);
 Result<ModelSizes> ModelSizesFromJson(const nlohmann::json& json, const std::string& source);
 

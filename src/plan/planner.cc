@@ -4,18 +4,19 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <numeric>
 
 #include "core/rng.h"
+#include "plan/allocator.h"
+#include "plan/model_sizes.h"
 
 namespace lieq {
 namespace {
 
 // Slack for comparing parameter shares and budgets computed in floating point.
 constexpr double kShareEpsilon = 1e-12;
-// Largest DP table (blocks × budget units) before the budget unit is coarsened.
-constexpr int64_t kMaxKnapsackCells = 20'000'000;
 // Scores are mapped to [kMinWeight, 1] for the knapsack so no block's error is free.
 constexpr double kMinWeight = 0.05;
 
@@ -65,53 +66,60 @@ std::vector<int> TwoWidthRule(const PlanRequest& r, std::span<const int> rank, i
   return bits;
 }
 
-// Exact multiple-choice knapsack: minimise Σ w_l·n_l·4^(−b_l) with Σ n_l·(b_l − lo) within
-// (B − lo)·Σ n_l, in budget units of gcd(n_l) (coarsened, rounding costs up, if the table
-// would be too large: the budget is then still never exceeded).
-std::vector<int> KnapsackRule(const PlanRequest& r, std::span<const double> weight,
-                              const std::vector<int>& widths) {
+// The optimal rule (allocator.h): exact multiple-choice knapsack over the blocks' stored bytes.
+// cost(l, i) is block l's cost at widths[i].
+Result<std::vector<int>> OptimalRule(const PlanRequest& r, const std::vector<int>& widths,
+                                     const std::function<double(size_t, size_t)>& cost) {
   const size_t L = r.block_params.size();
-  const int lo = widths.front();
-  int64_t unit = 0;
-  for (int64_t n : r.block_params) unit = std::gcd(unit, n);
-  const double total = std::accumulate(r.block_params.begin(), r.block_params.end(), 0.0);
-  auto capacity_for = [&](int64_t u) {
-    return static_cast<int64_t>(
-        std::floor((r.budget - lo) * total / static_cast<double>(u) + 1e-9));
-  };
-  while (static_cast<int64_t>(L) * (capacity_for(unit) + 1) > kMaxKnapsackCells) unit *= 2;
-  const int64_t capacity = capacity_for(unit);
-  auto cost_units = [&](size_t l, int b) {
-    const int64_t extra = r.block_params[l] * (b - lo);
-    return (extra + unit - 1) / unit;
-  };
-  constexpr double kInf = std::numeric_limits<double>::infinity();
-  const size_t cells = static_cast<size_t>(capacity + 1);
-  std::vector<double> best(cells, 0.0), next(cells);
-  std::vector<int> choice(L * cells, lo);  // [L, capacity+1] width chosen for block l
+  AllocationProblem problem;
+  double total = 0;
+  int64_t overhead = 0;  // scale + zero bytes: the same at every width
   for (size_t l = 0; l < L; ++l) {
-    std::fill(next.begin(), next.end(), kInf);
-    for (size_t c = 0; c < cells; ++c) {
-      for (int b : widths) {  // ascending: ties keep the lower width
-        const int64_t u = cost_units(l, b);
-        if (u > static_cast<int64_t>(c) || best[c - static_cast<size_t>(u)] == kInf) continue;
-        const double cost = best[c - static_cast<size_t>(u)] +
-                            weight[l] * static_cast<double>(r.block_params[l]) * std::pow(4.0, -b);
-        if (cost < next[c]) {
-          next[c] = cost;
-          choice[l * cells + c] = b;
-        }
-      }
+    std::vector<double> c;
+    std::vector<int64_t> bytes;
+    for (size_t i = 0; i < widths.size(); ++i) {
+      c.push_back(cost(l, i));
+      bytes.push_back(BlockLinearBytes(r.block_params[l], widths[i], r.group_size));
     }
-    best.swap(next);
+    problem.cost.push_back(std::move(c));
+    problem.bytes.push_back(std::move(bytes));
+    total += static_cast<double>(r.block_params[l]);
+    overhead += BlockLinearBytes(r.block_params[l], 0, r.group_size);
   }
-  size_t c = static_cast<size_t>(std::min_element(best.begin(), best.end()) - best.begin());
-  std::vector<int> bits(L, lo);
-  for (size_t l = L; l-- > 0;) {
-    bits[l] = choice[l * cells + c];
-    c -= static_cast<size_t>(cost_units(l, bits[l]));
-  }
+  // B bits per block linear weight, plus the group overheads every plan pays.
+  problem.capacity = static_cast<int64_t>(std::floor(r.budget * total / 8 + 1e-9)) + overhead;
+  LIEQ_ASSIGN_OR_RETURN(Allocation a, AllocateOptimal(problem));
+  std::vector<int> bits(L);
+  for (size_t l = 0; l < L; ++l) bits[l] = widths[static_cast<size_t>(a.choice[l])];
   return bits;
+}
+
+// costs[l][column of width b] for rank_by kl; errors name the missing width.
+Result<std::vector<std::vector<double>>> KlCosts(const PlanRequest& r,
+                                                 const std::vector<int>& widths) {
+  const size_t L = r.block_params.size();
+  if (r.costs.size() != L) {
+    return InvalidArgument("--rank-by kl needs measured costs for every block (" +
+                           std::to_string(L) + "), got " + std::to_string(r.costs.size()) +
+                           " (diagnose with --sensitivity-bits)");
+  }
+  std::vector<std::vector<double>> out(L);
+  for (int b : widths) {
+    const auto it = std::find(r.cost_widths.begin(), r.cost_widths.end(), b);
+    if (it == r.cost_widths.end()) {
+      return InvalidArgument("--rank-by kl: width " + std::to_string(b) +
+                             " was not measured (diagnose --sensitivity-bits)");
+    }
+    const auto column = static_cast<size_t>(it - r.cost_widths.begin());
+    for (size_t l = 0; l < L; ++l) {
+      if (r.costs[l].size() != r.cost_widths.size() || !std::isfinite(r.costs[l][column])) {
+        return InvalidArgument("--rank-by kl: the cost of block " + std::to_string(l) + " at " +
+                               std::to_string(b) + " bits is missing or not finite");
+      }
+      out[l].push_back(r.costs[l][column]);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -166,7 +174,7 @@ Result<std::vector<int>> RankBlocks(std::span<const double> scores, int64_t num_
       rank[static_cast<size_t>(pos)] =
           static_cast<int>(pos % 2 == 0 ? pos / 2 : num_blocks - 1 - pos / 2);
     }
-  } else if (rank_by == "proxy" || rank_by == "ppl" || rank_by == "combined") {
+  } else if (rank_by == "proxy" || rank_by == "ppl" || rank_by == "combined" || rank_by == "kl") {
     if (static_cast<int64_t>(scores.size()) != num_blocks) {
       return InvalidArgument("--rank-by " + rank_by + " needs one score per block (" +
                              std::to_string(num_blocks) + "), got " +
@@ -183,7 +191,7 @@ Result<std::vector<int>> RankBlocks(std::span<const double> scores, int64_t num_
     });
   } else {
     return InvalidArgument("--rank-by '" + rank_by +
-                           "' is unknown (proxy, ppl, combined, random, first-last)");
+                           "' is unknown (proxy, ppl, combined, kl, random, first-last)");
   }
   return rank;
 }
@@ -216,10 +224,26 @@ Result<BitPlan> PlanBits(const PlanRequest& r) {
     return InvalidArgument("--budget " + FormatNumber(r.budget) +
                            " is above the highest candidate width " + std::to_string(hi));
   }
+  std::string rule = r.rule;
+  if (rule.empty()) rule = (r.rank_by == "kl" || widths.size() > 2) ? "optimal" : "paper";
+  if (rule != "paper" && rule != "optimal") {
+    return InvalidArgument("--rule '" + rule + "' is unknown (paper, optimal)");
+  }
+  if (rule == "paper" && widths.size() > 2) {
+    return InvalidArgument("--rule paper takes two widths (--bits lo,hi), got " +
+                           std::to_string(widths.size()));
+  }
+  std::vector<std::vector<double>> kl;
+  std::vector<double> scores = r.scores;
+  if (r.rank_by == "kl") {
+    LIEQ_ASSIGN_OR_RETURN(kl, KlCosts(r, widths));
+    scores.assign(static_cast<size_t>(L), 0.0);  // what keeping block l at hi saves
+    for (size_t l = 0; l < kl.size(); ++l) scores[l] = kl[l].front() - kl[l].back();
+  }
   const bool needs_scores = r.rank_by != "random" && r.rank_by != "first-last";
   LIEQ_ASSIGN_OR_RETURN(
       std::vector<int> rank,
-      RankBlocks(needs_scores ? std::span<const double>(r.scores) : std::span<const double>(), L,
+      RankBlocks(needs_scores ? std::span<const double>(scores) : std::span<const double>(), L,
                  r.rank_by, r.seed));
 
   BitPlan plan;
@@ -228,15 +252,26 @@ Result<BitPlan> PlanBits(const PlanRequest& r) {
   plan.group_size = r.group_size;
   plan.budget = r.budget;
   plan.rank_by = r.rank_by;
+  plan.rule = rule;
   plan.rank = rank;
   plan.seed = r.seed;
   if (widths.size() == 1) {
     plan.bits.assign(static_cast<size_t>(L), lo);
-  } else if (widths.size() == 2) {
+  } else if (rule == "paper") {
     plan.bits = TwoWidthRule(r, rank, lo, hi);
+  } else if (r.rank_by == "kl") {
+    plan.cost = "measured" + (r.cost_source.empty() ? std::string() : " " + r.cost_source);
+    LIEQ_ASSIGN_OR_RETURN(plan.bits,
+                          OptimalRule(r, widths, [&](size_t l, size_t i) { return kl[l][i]; }));
   } else {
-    const std::vector<double> weight = ImportanceWeights(r, rank);
-    plan.bits = KnapsackRule(r, weight, widths);
+    PlanRequest weighted = r;
+    weighted.scores = scores;
+    const std::vector<double> weight = ImportanceWeights(weighted, rank);
+    plan.cost = "weight * params * 4^-bits";
+    LIEQ_ASSIGN_OR_RETURN(plan.bits, OptimalRule(r, widths, [&](size_t l, size_t i) {
+                            return weight[l] * static_cast<double>(r.block_params[l]) *
+                                   std::pow(4.0, -widths[i]);
+                          }));
   }
   plan.avg_bits_linear = AverageBitsLinear(r.block_params, plan.bits);
   return plan;

@@ -5,10 +5,18 @@
 // deserving first) to `hi` while their cumulative parameter share stays ≤ f. With equal blocks
 // the budget is met exactly whenever f·L is an integer; otherwise the plan stays under it.
 //
-// Three or more candidates (e.g. 2,3,4) use an exact multiple-choice knapsack: minimise the
-// score-weighted quantization error Σ_l s_l · n_l · 4^(−b_l) (uniform quantization noise power
-// falls by 4× per bit) subject to Σ_l n_l·b_l ≤ B·Σ_l n_l, by dynamic programming over the
-// budget in units of gcd(n_l).
+// The optimal rule (`rule = "optimal"`, the default for three or more candidates and for
+// rank_by "kl") is the exact multiple-choice knapsack of plan/allocator.h over the blocks' exact
+// stored bytes (codes plus FP16 scale and zero per group, BlockLinearBytes) under the byte
+// budget of B bits per block linear weight plus the group overheads (for this format the same
+// as Σ_l n_l·b_l ≤ B·Σ_l n_l). Its per-block cost is
+//   - rank_by "kl": the measured cost, costs[l][w] (analysis/sensitivity.h: mean KL divergence
+//     of the next-token distribution with only block l at width w);
+//   - a score rule: the score-weighted quantization error s_l · n_l · 4^(−b) (uniform
+//     quantization noise power falls by 4× per bit), scores min–max mapped to [0.05, 1];
+//   - random / first-last: the same with the rank position as the weight.
+// rank_by "kl" with the paper rule ranks blocks by costs[l][lo] − costs[l][hi] (what keeping
+// block l at hi saves).
 //
 // Usage (what `lieq plan` and `lieq quantize --budget` do):
 //   PlanRequest r;
@@ -32,7 +40,10 @@ namespace lieq {
 
 // rank_by values PlanBits accepts. proxy, ppl and combined rank by `scores` (descending);
 // random shuffles with `seed`; first-last takes blocks 0, L−1, 1, L−2, … (no scores needed).
-inline constexpr const char* kRankByNames[] = {"proxy", "ppl", "combined", "random", "first-last"};
+inline constexpr const char* kRankByNames[] = {"proxy", "ppl",    "combined",
+                                               "kl",    "random", "first-last"};
+// rule values: paper (two widths, top-m by rank) and optimal (allocator.h).
+inline constexpr const char* kRuleNames[] = {"paper", "optimal"};
 
 struct PlanRequest {
   std::vector<double> scores;         // [L] higher = more deserving; may be empty for
@@ -41,12 +52,19 @@ struct PlanRequest {
   std::vector<int> candidates;        // widths, any order, each in kSupportedBits
   double budget = 0;                  // average bits over block linear weights, lo ≤ B ≤ hi
   std::string rank_by = "proxy";
-  uint64_t seed = 0;     // for rank_by == "random"
-  int group_size = 128;  // copied into the plan
+  // "paper", "optimal", or empty: optimal for rank_by "kl" or three or more widths, else paper.
+  std::string rule;
+  // rank_by "kl": costs[l][i] for width cost_widths[i]; every candidate must be among them.
+  std::vector<int> cost_widths;
+  std::vector<std::vector<double>> costs;
+  std::string cost_source;  // recorded in the plan, e.g. "kl gptq" (informational)
+  uint64_t seed = 0;        // for rank_by == "random"
+  int group_size = 128;     // copied into the plan
 };
 
 // Errors name the option: "--budget 1.5 is below the lowest candidate width 2", unknown
-// --rank-by, unsupported or repeated --bits, score/parameter counts that disagree.
+// --rank-by or --rule, unsupported or repeated --bits, score/parameter counts that disagree,
+// --rule paper with other than two widths, kl costs missing for a candidate width.
 // The plan's avg_bits_linear is filled; avg_bits_file is left 0 (see model_sizes.h).
 Result<BitPlan> PlanBits(const PlanRequest& request);
 

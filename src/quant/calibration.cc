@@ -1,31 +1,21 @@
 #include "quant/calibration.h"
 
-#include <fstream>
-#include <nlohmann/json.hpp>
-
 #include "core/rng.h"
+#include "io/calibration_text.h"
 
 namespace lieq {
 
 Result<std::vector<std::vector<int32_t>>> SampleCalibrationWindows(
     const Tokenizer& tokenizer, const CalibrationOptions& options) {
-  std::ifstream in(options.file);
-  if (!in) return NotFound(options.file + ": cannot open the calibration file");
+  LIEQ_ASSIGN_OR_RETURN(std::vector<std::string> documents,
+                        ReadCalibrationDocuments(options.file, options.num_docs));
   std::vector<int32_t> stream;
-  std::string line;
-  int64_t docs = 0;
-  while (docs < options.num_docs && std::getline(in, line)) {
-    if (line.empty()) continue;
-    const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string()) {
-      return DataLoss(options.file + ": line " + std::to_string(docs + 1) +
-                      " is not a JSON object with a \"text\" string");
-    }
-    Result<std::vector<int32_t>> tokens = tokenizer.Encode(j["text"].get<std::string>(), false);
+  const auto docs = static_cast<int64_t>(documents.size());
+  for (const std::string& text : documents) {
+    Result<std::vector<int32_t>> tokens = tokenizer.Encode(text, false);
     if (!tokens.ok()) return tokens.status().WithContext(options.file);
     stream.insert(stream.end(), tokens->begin(), tokens->end());
     if (tokenizer.eos_id() >= 0) stream.push_back(tokenizer.eos_id());
-    ++docs;
   }
   const auto total = static_cast<int64_t>(stream.size());
   if (total < options.seq_len) {

@@ -7,6 +7,21 @@
 
 namespace lieq {
 
+Status ValidateSamplerOptions(const SamplerOptions& o, const std::string& source) {
+  auto bad = [&](const std::string& what) { return InvalidArgument(source + ": " + what); };
+  if (!std::isfinite(o.temperature) || o.temperature < 0) {
+    return bad("temperature " + std::to_string(o.temperature) + " must be a number >= 0");
+  }
+  if (o.top_k < 0) return bad("top_k " + std::to_string(o.top_k) + " must be >= 0");
+  if (!(o.top_p > 0 && o.top_p <= 1)) {
+    return bad("top_p " + std::to_string(o.top_p) + " must be in (0, 1]");
+  }
+  if (!std::isfinite(o.repetition_penalty) || o.repetition_penalty <= 0) {
+    return bad("repetition_penalty " + std::to_string(o.repetition_penalty) + " must be > 0");
+  }
+  return Status::Ok();
+}
+
 void ApplyRepetitionPenalty(std::span<float> logits, std::span<const int32_t> history,
                             double penalty) {
   if (penalty == 1.0) return;

@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "core/rng.h"
+#include "core/status.h"
 
 namespace lieq {
 
@@ -15,6 +17,11 @@ struct SamplerOptions {
   uint64_t seed = 0;
   double repetition_penalty = 1.0;  // > 1 discourages tokens already in the context
 };
+
+// OK when every setting is in its range: temperature finite and ≥ 0, top_k ≥ 0, top_p in
+// (0, 1], repetition_penalty finite and > 0. `source` names where they came from in the error
+// ("generation_config.json", "the command line").
+Status ValidateSamplerOptions(const SamplerOptions& options, const std::string& source);
 
 // Hugging Face's repetition penalty (Keskar et al. 2019): for every token in `history`, a
 // positive logit is divided by `penalty` and a negative one multiplied by it.

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "analysis/proxy_rules.h"
 #include "core/rng.h"
 #include "io/model_loader.h"
 #include "io/random_model.h"
@@ -110,6 +111,62 @@ TEST_F(CompactnessTest, LowRankProjectionIsMoreCompactThanItsTwin) {
   EXPECT_NEAR(b.ProjectionDeltaR(Projection::kUp), 0.0, kRandomVsRandomTolerance);
   // Aggregations: flat and projection mean coincide with one unit per projection.
   EXPECT_DOUBLE_EQ(b.DeltaR(Aggregate::kFlat), b.DeltaR(Aggregate::kProjection));
+}
+
+TEST_F(CompactnessTest, AttentionAggregatesAverageTheirProjectionMeans) {
+  const CompactnessResult r = Measure({});
+  const BlockCompactness& b = r.blocks[0];
+  const auto mean = [&](std::initializer_list<Projection> ps, bool energy) {
+    double sum = 0;
+    for (Projection p : ps) sum += energy ? b.ProjectionDeltaE(p) : b.ProjectionDeltaR(p);
+    return sum / static_cast<double>(ps.size());
+  };
+  using P = Projection;
+  EXPECT_DOUBLE_EQ(b.DeltaR(Aggregate::kQkv), mean({P::kQ, P::kK, P::kV}, false));
+  EXPECT_DOUBLE_EQ(b.DeltaE(Aggregate::kQkv), mean({P::kQ, P::kK, P::kV}, true));
+  EXPECT_DOUBLE_EQ(b.DeltaR(Aggregate::kAttention), mean({P::kQ, P::kK, P::kV, P::kO}, false));
+  EXPECT_DOUBLE_EQ(b.DeltaR(Aggregate::kProjection),
+                   mean({P::kQ, P::kK, P::kV, P::kO, P::kGate, P::kUp, P::kDown}, false));
+}
+
+TEST_F(CompactnessTest, ProxyRulesMatchTheAggregatesAndSingleTwins) {
+  const CompactnessResult r = Measure({});
+  const BlockCompactness& b = r.blocks[1];
+  const std::vector<ProxyRule> rules = AllProxyRules();
+  ASSERT_EQ(rules.size(), 12u);  // flat, projection, attention, qkv, mlp and the 7 projections
+  EXPECT_EQ(RuleDeltaR(b, rules[0]), b.DeltaR(Aggregate::kFlat));
+  EXPECT_EQ(RuleDeltaR(b, rules[1]), b.DeltaR(Aggregate::kProjection));
+  EXPECT_EQ(RuleDeltaE(b, rules[2]), b.DeltaE(Aggregate::kAttention));
+  EXPECT_EQ(RuleDeltaR(b, rules[3]), b.DeltaR(Aggregate::kQkv));
+  // Twin 0 alone is the first-one-twin mean.
+  EXPECT_DOUBLE_EQ(RuleDeltaR(b, rules[1], 0), b.DeltaR(Aggregate::kProjection, 1));
+  EXPECT_DOUBLE_EQ(RuleDeltaE(b, rules[0], 0), b.DeltaE(Aggregate::kFlat, 1));
+  EXPECT_EQ(rules.back().name, "down");
+  // ρ against a target that is the rule's own value: 1 with all twins.
+  std::vector<double> target;
+  for (const BlockCompactness& block : r.blocks) target.push_back(RuleDeltaR(block, rules[1]));
+  const std::vector<RuleRho> rho = ComputeRuleRho(r.blocks, 3, target);
+  ASSERT_EQ(rho.size(), rules.size());
+  EXPECT_EQ(rho[1].name, "projection");
+  EXPECT_DOUBLE_EQ(rho[1].delta_r, 1.0);
+  EXPECT_EQ(rho[1].delta_r_single.size(), 3u);
+}
+
+TEST_F(CompactnessTest, InputEffectiveRanksAreMeasuredPerSite) {
+  const CompactnessResult all = Measure({});
+  const ModelConfig& c = model_->config;
+  const int64_t widths[] = {c.hidden_size, c.q_dim(), c.hidden_size, c.intermediate_size};
+  for (const BlockCompactness& b : all.blocks) {
+    for (size_t i = 0; i < 4; ++i) {
+      EXPECT_GE(b.input_compact[i], 1.0) << kInputSiteNames[i];
+      EXPECT_LE(b.input_compact[i], static_cast<double>(widths[i])) << kInputSiteNames[i];
+    }
+  }
+  CompactnessOptions mlp;
+  mlp.projections = {Projection::kGate};
+  const CompactnessResult some = Measure(mlp);
+  EXPECT_TRUE(std::isnan(some.blocks[0].input_compact[0]));  // attention input not read
+  EXPECT_EQ(some.blocks[0].input_compact[2], all.blocks[0].input_compact[2]);
 }
 
 TEST_F(CompactnessTest, BadInputsAreErrors) {

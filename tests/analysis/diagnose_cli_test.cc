@@ -80,7 +80,8 @@ TEST_F(DiagnoseCliTest, WritesEveryOutputWithAllNumbers) {
 TEST_F(DiagnoseCliTest, RefusesToOverwriteWithoutForce) {
   const CmdResult r = Lieq(Diagnose() + " -o " + Path("out"));
   EXPECT_NE(r.code, 0);
-  EXPECT_NE(r.output.find("diagnostics.json"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(Path("out") + ": already exists (use --force"), std::string::npos)
+      << r.output;
 }
 
 TEST_F(DiagnoseCliTest, BadOptionsAreClearErrors) {
@@ -125,8 +126,8 @@ TEST_F(DiagnoseCliTest, CacheDirResumesWithTheSameNumbers) {
   r = Lieq(cached + " -o " + Path("c2"));
   ASSERT_EQ(r.code, 0) << r.output;
   for (const char* line :
-       {"[proxy] block 1/2: cached", "[proxy] block 2/2: cached", "[ppl] base: cached",
-        "[ppl] skip block 1/2: cached", "[ppl] skip block 2/2: cached"}) {
+       {"[proxy] block 0 of 2: cached", "[proxy] block 1 of 2: cached", "[ppl] base: cached",
+        "[ppl] skip block 0 of 2: cached", "[ppl] skip block 1 of 2: cached"}) {
     EXPECT_TRUE(Contains(r.output, line)) << line << "\n" << r.output;
   }
   EXPECT_FALSE(Contains(r.output, "warning")) << r.output;
@@ -155,20 +156,20 @@ TEST_F(DiagnoseCliTest, CacheDirResumesWithTheSameNumbers) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_TRUE(Contains(r.output, "warning: " + proxy1 + ": corrupt cache file")) << r.output;
   EXPECT_TRUE(Contains(r.output, "warning: " + skip0 + ": corrupt cache file")) << r.output;
-  EXPECT_TRUE(Contains(r.output, "[proxy] block 1/2: cached")) << r.output;
-  EXPECT_TRUE(Contains(r.output, "[proxy] block 2/2  ")) << r.output;  // measured again
-  EXPECT_TRUE(Contains(r.output, "[ppl] skip block 1/2 ppl")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[proxy] block 0 of 2: cached")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[proxy] block 1 of 2  ")) << r.output;  // measured again
+  EXPECT_TRUE(Contains(r.output, "[ppl] skip block 0 of 2 ppl")) << r.output;
   EXPECT_EQ(WithoutTimings(ReadJson(Path("c3/diagnostics.json"))), first);
 
   // The recomputed units were stored again; a changed setting misses only what it affects.
   r = Lieq(cached + " -o " + Path("c4"));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_FALSE(Contains(r.output, "warning")) << r.output;
-  EXPECT_TRUE(Contains(r.output, "[proxy] block 2/2: cached")) << r.output;
-  EXPECT_TRUE(Contains(r.output, "[ppl] skip block 1/2: cached")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[proxy] block 1 of 2: cached")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[ppl] skip block 0 of 2: cached")) << r.output;
   r = Lieq(cached + " --twin-seed 7 --json");
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_FALSE(Contains(r.output, "[proxy] block 1/2: cached")) << r.output;
+  EXPECT_FALSE(Contains(r.output, "[proxy] block 0 of 2: cached")) << r.output;
   EXPECT_TRUE(Contains(r.output, "[ppl] base: cached")) << r.output;
 }
 
@@ -205,6 +206,71 @@ TEST_F(DiagnoseCliTest, PlanErrors) {
     EXPECT_NE(r.code, 0) << args;
     EXPECT_NE(r.output.find(message), std::string::npos) << args << ": " << r.output;
   }
+}
+
+TEST_F(DiagnoseCliTest, SensitivityIsReportedCachedAndPlannedFrom) {
+  const std::string cmd = Diagnose() + " --sensitivity-bits 2,4 --sensitivity-method rtn " +
+                          "--group-size 32 --cache-dir " + Path("kl-cache");
+  CmdResult r = Lieq(cmd + " -o " + Path("kl"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[kl] block 1 of 2 at 4 bits: ")) << r.output;
+  const nlohmann::json j = ReadJson(Path("kl/diagnostics.json"));
+  EXPECT_EQ(j["scores"]["kl"]["widths"], nlohmann::json({2, 4}));
+  EXPECT_EQ(j["scores"]["kl"]["method"], "rtn g32");
+  ASSERT_EQ(j["scores"]["kl"]["values"].size(), 2u);
+  for (size_t l = 0; l < 2; ++l) {
+    EXPECT_GT(j["blocks"][l]["kl"]["2"].get<double>(), j["blocks"][l]["kl"]["4"].get<double>());
+  }
+  EXPECT_EQ(j["spearman_vs_delta_ppl"]["kl_by_width"].size(), 2u);
+  EXPECT_TRUE(j["spearman_vs_delta_ppl"]["by_rule"].contains("attention"));
+  EXPECT_EQ(j["spearman_vs_delta_ppl"]["by_rule"]["q"]["delta_r_single_twin"].size(), 3u);
+  EXPECT_TRUE(j["spearman_vs_kl_lowest_width"]["by_rule"].contains("flat"));
+  std::ifstream csv(Path("kl/diagnostics.csv"));
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_TRUE(Contains(header, ",kl_2,kl_4")) << header;
+  std::ifstream report(Path("kl/report.md"));
+  const std::string md((std::istreambuf_iterator<char>(report)), {});
+  EXPECT_TRUE(Contains(md, "KL 2 bits")) << md;
+  EXPECT_TRUE(Contains(md, "Averaging rules against ΔPPL")) << md;
+  std::ifstream svg(Path("kl/blocks.svg"));
+  const std::string bars((std::istreambuf_iterator<char>(svg)), {});
+  EXPECT_TRUE(Contains(bars, "KL with only the block at 2 bits (rtn g32)"));
+
+  // A rerun loads every (block, width) from the cache and gives the same numbers.
+  r = Lieq(cmd + " --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(Contains(r.output, "[kl] block 0 of 2 at 2 bits: cached")) << r.output;
+  const nlohmann::json again = nlohmann::json::parse(r.output.substr(r.output.find("{\n")));
+  EXPECT_EQ(again["scores"]["kl"], j["scores"]["kl"]);
+
+  const std::string diag = "plan --diagnostics " + Path("kl/diagnostics.json");
+  r = Lieq(diag + " --rank-by kl --bits 2,4 --budget 3 --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  nlohmann::json plan = nlohmann::json::parse(r.output);
+  EXPECT_EQ(plan["rank_by"], "kl");
+  EXPECT_EQ(plan["rule"], "optimal");
+  EXPECT_EQ(plan["cost"], "measured kl rtn g32");
+  EXPECT_EQ(plan["avg_bits_linear"], 3.0);
+  r = Lieq(diag + " --rank-by kl --bits 2,4 --budget 3 --rule paper --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output)["rule"], "paper");
+  r = Lieq(diag + " --rank-by kl --budget 3");  // default widths 2,3,4,8: 3 and 8 not measured
+  EXPECT_NE(r.code, 0);
+  EXPECT_TRUE(Contains(r.output, "width 3 was not measured")) << r.output;
+  r = Lieq("plan --diagnostics " + Path("out/diagnostics.json") + " --rank-by kl --budget 3");
+  EXPECT_NE(r.code, 0);
+  EXPECT_TRUE(Contains(r.output, "has no measured sensitivity")) << r.output;
+  r = Lieq(diag + " --budget 3 --rule greedy");
+  EXPECT_TRUE(Contains(r.output, "--rule 'greedy' is unknown")) << r.output;
+
+  // lieq quantize --budget plans the same way.
+  r = Lieq("quantize " + Path("m") + " --budget 3 --bits 2,4 --rank-by kl --diagnostics " +
+           Path("kl/diagnostics.json") + " --method rtn --group-size 32 -o " + Path("q-kl") +
+           " --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const nlohmann::json q = nlohmann::json::parse(r.output.substr(r.output.find("{\n")));
+  EXPECT_EQ(q["bits"], plan["bits"]);
 }
 
 TEST_F(DiagnoseCliTest, PlanFromTheModelIsDeterministic) {

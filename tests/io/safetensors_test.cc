@@ -73,7 +73,8 @@ TEST(SafetensorsTest, EveryTruncationIsHandled) {
   const std::string dir = testing::TempDir();
   const std::string good = WithHeader(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", "12345678");
   for (size_t n = 0; n < good.size(); ++n) {
-    const auto file = SafetensorsFile::Open(WriteRaw(dir, "t" + std::to_string(n), good.substr(0, n)));
+    const auto file = SafetensorsFile::Open(
+        WriteRaw(dir, std::string("t").append(std::to_string(n)), good.substr(0, n)));
     EXPECT_FALSE(file.ok()) << n;
   }
 }

@@ -137,6 +137,77 @@ TEST(PlannerTest, BadBudgetsAndOptionsGiveClearErrors) {
   EXPECT_EQ(*ParseBitList("2,3,4", "--bits"), (std::vector<int>{2, 3, 4}));
 }
 
+// Measured costs: block l at width cost_widths[i] costs costs[l][i].
+PlanRequest KlBlocks(std::vector<std::vector<double>> costs, std::vector<int> candidates,
+                     double budget) {
+  PlanRequest r = EqualBlocks(static_cast<int>(costs.size()), std::move(candidates), budget, "kl");
+  r.scores.clear();
+  r.cost_widths = {2, 3, 4, 8};
+  r.costs = std::move(costs);
+  return r;
+}
+
+TEST(PlannerTest, KlOptimalSpendsBitsWhereTheMeasuredCostFallsMost) {
+  // Block 0 is fragile at 2 and 3 bits, block 3 only at 2 bits, the rest barely care.
+  PlanRequest r = KlBlocks(
+      {{9.0, 5.0, 0.1, 0.0}, {0.2, 0.1, 0.05, 0.0}, {0.2, 0.1, 0.05, 0.0}, {3.0, 0.2, 0.1, 0.0}},
+      {2, 3, 4, 8}, 2.75);  // 3 extra bits among 4 blocks
+  Result<BitPlan> plan = PlanBits(r);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(plan->rule, "optimal");
+  EXPECT_EQ(plan->rank_by, "kl");
+  EXPECT_EQ(plan->bits, (std::vector<int>{4, 2, 2, 3}));  // saves 8.9 + 2.8
+  EXPECT_NEAR(plan->avg_bits_linear, 2.75, kBitsTolerance);
+  EXPECT_EQ(plan->rank.front(), 0);  // ranked by cost(2) − cost(8)
+}
+
+TEST(PlannerTest, KlPaperRuleRanksByTheSavingOfTheHighWidth) {
+  PlanRequest r = KlBlocks({{1.0, 0, 0.5, 0}, {4.0, 0, 0.1, 0}, {2.0, 0, 1.5, 0}, {0.5, 0, 0, 0}},
+                           {2, 4}, 3.0);  // two of four blocks at 4 bits
+  r.rule = "paper";
+  Result<BitPlan> plan = PlanBits(r);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(plan->rule, "paper");
+  // Savings cost(2) − cost(4): 0.5, 3.9, 0.5, 0.5 → block 1, then block 0 (ties: lower first).
+  EXPECT_EQ(plan->bits, (std::vector<int>{4, 4, 2, 2}));
+}
+
+TEST(PlannerTest, RulesDefaultByWidthCountAndSignal) {
+  Result<BitPlan> two = PlanBits(EqualBlocks(8, {2, 4}, 2.5));
+  Result<BitPlan> three = PlanBits(EqualBlocks(8, {2, 3, 4}, 2.5));
+  ASSERT_TRUE(two.ok() && three.ok());
+  EXPECT_EQ(two->rule, "paper");
+  EXPECT_EQ(three->rule, "optimal");
+  PlanRequest optimal_two = EqualBlocks(8, {2, 4}, 2.5);
+  optimal_two.rule = "optimal";
+  Result<BitPlan> o = PlanBits(optimal_two);
+  ASSERT_TRUE(o.ok());
+  // With two widths and a score-weighted error, the optimal rule protects the top-scored blocks
+  // as the paper rule does.
+  EXPECT_EQ(o->bits, two->bits);
+}
+
+TEST(PlannerTest, RuleAndKlErrorsAreClear) {
+  auto error = [](PlanRequest r) { return PlanBits(r).status().message(); };
+  PlanRequest r = EqualBlocks(4, {2, 3, 4}, 3);
+  r.rule = "paper";
+  EXPECT_NE(error(r).find("--rule paper takes two widths"), std::string::npos);
+  r.rule = "greedy";
+  EXPECT_NE(error(r).find("--rule 'greedy' is unknown"), std::string::npos);
+  PlanRequest kl = EqualBlocks(4, {2, 4}, 3, "kl");
+  EXPECT_NE(error(kl).find("--rank-by kl needs measured costs"), std::string::npos);
+  kl.cost_widths = {2, 3};
+  kl.costs.assign(4, {1.0, 0.5});
+  EXPECT_NE(error(kl).find("width 4 was not measured"), std::string::npos);
+}
+
+TEST(ModelSizesTest, BlockBytesCountCodesScalesAndZeros) {
+  // 1024 weights in groups of 128: 8 groups × (2 + 2) bytes of FP16 scale and zero.
+  EXPECT_EQ(BlockLinearBytes(1024, 2, 128), 256 + 32);
+  EXPECT_EQ(BlockLinearBytes(1024, 3, 128), 384 + 32);
+  EXPECT_EQ(BlockLinearBytes(1024, 8, 32), 1024 + 128);
+}
+
 TEST(ModelSizesTest, FileBitsCountEmbeddingsOnceWhenTiedAndGroupOverheads) {
   Result<ModelConfig> config = PresetConfig("qwen3-0.6b");
   ASSERT_TRUE(config.ok());

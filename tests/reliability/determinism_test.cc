@@ -52,6 +52,7 @@ TEST_F(Determinism, MakeRandomAndConvertAreByteIdenticalAcrossRuns) {
   for (int run = 0; run < 2; ++run) {
     // Same folder names in both runs: convert records the source folder name in the GGUF.
     const std::string run_dir = "run" + std::to_string(run) + "/";
+    std::filesystem::create_directories(Path(run_dir));  // outputs need an existing parent
     for (const char* preset : {"tiny-qwen3", "tiny-llama"}) {
       const std::string out = Path(run_dir + preset);
       Lieq("make-random --like " + std::string(preset) + " --seed 11 --dtype bf16 -o " + out);

@@ -32,6 +32,13 @@ CmdResult Lieq(const std::string& args) {
   return r;
 }
 
+// A shell command line as it is (environment assignments, other programs).
+CmdResult Shell(const std::string& command) {
+  CmdResult r;
+  r.code = testing::RunCommand(command + " 2>&1", &r.output);
+  return r;
+}
+
 std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -102,7 +109,7 @@ std::string* InterruptedRuns::dir_ = nullptr;
 std::string* InterruptedRuns::reference_ = nullptr;
 
 TEST_F(InterruptedRuns, KilledQuantizeLeavesNoModel) {
-  ASSERT_TRUE(KillWhenLogged(Quantize("killed"), Path("killed.log"), "block  2/"))
+  ASSERT_TRUE(KillWhenLogged(Quantize("killed"), Path("killed.log"), "block  2 of "))
       << ReadBytes(Path("killed.log"));
   EXPECT_FALSE(fs::exists(Path("killed")));
   EXPECT_FALSE(fs::exists(Path("killed/config.json")));
@@ -147,8 +154,8 @@ TEST_F(InterruptedRuns, CachedRerunIsByteIdentical) {
   fs::remove_all(Path("full"));
   const CmdResult again = Lieq(Quantize("full") + cache);
   ASSERT_EQ(again.code, 0) << again.output;
-  EXPECT_NE(again.output.find("block  1/48: 2 bits, cached"), std::string::npos) << again.output;
-  EXPECT_NE(again.output.find("block 48/48: 2 bits, cached"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("block  0 of 48: 2 bits, cached"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("block 47 of 48: 2 bits, cached"), std::string::npos) << again.output;
   EXPECT_TRUE(ReadBytes(Path("full/model.safetensors")) == *reference_);
 
   // A corrupt file is reported and recomputed (and rewritten), never trusted.
@@ -165,7 +172,8 @@ TEST_F(InterruptedRuns, CachedRerunIsByteIdentical) {
   ASSERT_EQ(corrupt.code, 0) << corrupt.output;
   EXPECT_NE(corrupt.output.find("corrupt cached block: payload hash mismatch"), std::string::npos)
       << corrupt.output;
-  EXPECT_NE(corrupt.output.find("block  8/48: 2 bits, gptq"), std::string::npos) << corrupt.output;
+  EXPECT_NE(corrupt.output.find("block  7 of 48: 2 bits, gptq"), std::string::npos)
+      << corrupt.output;
   EXPECT_TRUE(ReadBytes(Path("full/model.safetensors")) == *reference_);
   std::ofstream(victim, std::ios::binary | std::ios::trunc) << "LIEQ";  // truncated
   const CmdResult truncated = Lieq(Quantize("full") + cache + " --force");
@@ -176,7 +184,7 @@ TEST_F(InterruptedRuns, CachedRerunIsByteIdentical) {
 
 TEST_F(InterruptedRuns, KilledRunResumesToTheUninterruptedBytes) {
   const std::string cache = " --cache-dir " + Path("cache-killed");
-  ASSERT_TRUE(KillWhenLogged(Quantize("resumed") + cache, Path("resumed.log"), "block 20/"))
+  ASSERT_TRUE(KillWhenLogged(Quantize("resumed") + cache, Path("resumed.log"), "block 19 of "))
       << ReadBytes(Path("resumed.log"));
   EXPECT_FALSE(fs::exists(Path("resumed")));
   const size_t done = CountFiles(Path("cache-killed"));
@@ -184,9 +192,10 @@ TEST_F(InterruptedRuns, KilledRunResumesToTheUninterruptedBytes) {
   EXPECT_LT(done, 48u);
   const CmdResult resumed = Lieq(Quantize("resumed") + cache);
   ASSERT_EQ(resumed.code, 0) << resumed.output;
-  EXPECT_NE(resumed.output.find("block 19/48: 2 bits, cached"), std::string::npos)
+  EXPECT_NE(resumed.output.find("block 18 of 48: 2 bits, cached"), std::string::npos)
       << resumed.output;
-  EXPECT_NE(resumed.output.find("block 48/48: 2 bits, gptq"), std::string::npos) << resumed.output;
+  EXPECT_NE(resumed.output.find("block 47 of 48: 2 bits, gptq"), std::string::npos)
+      << resumed.output;
   EXPECT_TRUE(ReadBytes(Path("resumed/model.safetensors")) == *reference_);
   EXPECT_TRUE(ReadBytes(Path("resumed/config.json")) == ReadBytes(Path("ref/config.json")));
 }
@@ -200,9 +209,86 @@ TEST_F(InterruptedRuns, CachedAwqRerunIsByteIdentical) {
   fs::remove_all(Path("awq-cached"));
   const CmdResult again = Lieq(Quantize("awq-cached", "awq") + cache);
   ASSERT_EQ(again.code, 0) << again.output;
-  EXPECT_NE(again.output.find("block 48/48: 2 bits, cached"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("block 47 of 48: 2 bits, cached"), std::string::npos) << again.output;
   EXPECT_TRUE(ReadBytes(Path("awq-cached/model.safetensors")) ==
               ReadBytes(Path("awq/model.safetensors")));
+}
+
+// SIGKILL at every step of a folder swap (core/folder_output.h), in both of its modes, then
+// the next run: the destination always holds a complete model (the old or the new one) or,
+// killed between the fallback's two renames, nothing but "<dest>.old-<pid>", which the next
+// command writing it restores. No leftover survives the next run.
+TEST_F(InterruptedRuns, KillAtEveryStepOfTheFolderSwapLosesNothing) {
+  struct Step {
+    const char* at;
+    bool exchange;
+  };
+  const Step steps[] = {{"staged", true},      {"exchanged", true},    {"removed-old", true},
+                        {"staged", false},     {"moved-aside", false}, {"renamed", false},
+                        {"removed-old", false}};
+  auto make = [&](const std::string& dir, int seed, const std::string& env) {
+    return Shell(env + " " + testing::LieqBinary() + " make-random --like tiny-qwen3 --seed " +
+                 std::to_string(seed) + " -o " + dir + " --force");
+  };
+  int n = 0;
+  for (const Step& step : steps) {
+    const std::string parent = Path("swap" + std::to_string(n++));
+    fs::create_directories(parent);
+    const std::string dest = parent + "/m";
+    ASSERT_EQ(make(dest, 1, "").code, 0);
+    const std::string old_bytes = ReadBytes(dest + "/model.safetensors");
+    ASSERT_EQ(make(parent + "/new", 2, "").code, 0);
+    const std::string new_bytes = ReadBytes(parent + "/new/model.safetensors");
+    fs::remove_all(parent + "/new");
+    ASSERT_NE(old_bytes, new_bytes);
+
+    const std::string env = std::string("env LIEQ_TEST_KILL_AT=") + step.at +
+                            (step.exchange ? "" : " LIEQ_TEST_NO_RENAME_EXCHANGE=1");
+    const CmdResult killed = make(dest, 2, env);
+    EXPECT_NE(killed.code, 0) << step.at << " " << killed.output;
+    const std::string now = ReadBytes(dest + "/model.safetensors");
+    if (std::string(step.at) == "moved-aside") {
+      EXPECT_FALSE(fs::exists(dest)) << step.at;
+    } else {
+      EXPECT_TRUE(now == old_bytes || now == new_bytes) << step.at << ": a partial model";
+      EXPECT_TRUE(fs::exists(dest + "/.lieq-manifest.json")) << step.at;
+    }
+    // The next command that writes `dest` (here refused: no --force) recovers first.
+    const CmdResult refused = Lieq("make-random --like tiny-qwen3 -o " + dest);
+    EXPECT_NE(refused.code, 0) << refused.output;
+    EXPECT_NE(refused.output.find("--force"), std::string::npos) << refused.output;
+    const std::string recovered = ReadBytes(dest + "/model.safetensors");
+    EXPECT_TRUE(recovered == old_bytes || recovered == new_bytes) << step.at;
+    if (std::string(step.at) == "moved-aside" || std::string(step.at) == "staged") {
+      EXPECT_TRUE(recovered == old_bytes) << step.at << ": the previous model must come back";
+    }
+    for (const auto& entry : fs::directory_iterator(parent)) {
+      EXPECT_EQ(entry.path().filename(), "m") << step.at << ": leftover " << entry.path();
+    }
+    ASSERT_EQ(make(dest, 2, "").code, 0);
+    EXPECT_TRUE(ReadBytes(dest + "/model.safetensors") == new_bytes) << step.at;
+  }
+}
+
+// A file output killed before its rename leaves the old file and a temporary beside it; the
+// next write of that file removes the temporary.
+TEST_F(InterruptedRuns, KilledFileWriteLeavesTheOldFileAndIsCleanedUp) {
+  const std::string dir = Path("filekill");
+  fs::create_directories(dir);
+  const std::string out = dir + "/m.gguf";
+  ASSERT_EQ(Lieq("convert " + Path("m") + " -o " + out + " --type f16").code, 0);
+  const std::string before = ReadBytes(out);
+  const CmdResult killed = Shell("env LIEQ_TEST_KILL_AT=file-written " + testing::LieqBinary() +
+                                 " convert " + Path("m") + " -o " + out + " --type f32 --force");
+  EXPECT_NE(killed.code, 0) << killed.output;
+  EXPECT_TRUE(ReadBytes(out) == before);
+  size_t entries = 0;
+  for (auto it = fs::directory_iterator(dir); it != fs::directory_iterator(); ++it) ++entries;
+  EXPECT_EQ(entries, 2u) << "the killed run's temporary file";
+  ASSERT_EQ(Lieq("convert " + Path("m") + " -o " + out + " --type f32 --force").code, 0);
+  entries = 0;
+  for (auto it = fs::directory_iterator(dir); it != fs::directory_iterator(); ++it) ++entries;
+  EXPECT_EQ(entries, 1u);
 }
 
 }  // namespace

@@ -1,0 +1,28 @@
+#include "cli/data_paths.h"
+
+#include <cstdlib>
+
+#ifndef LIEQ_DEFAULT_SHARED_DIR
+#define LIEQ_DEFAULT_SHARED_DIR ""
+#endif
+
+namespace lieq::cli {
+
+std::string SharedDataDir() {
+  const char* env = std::getenv("LIEQ_SHARED_DIR");
+  if (env != nullptr && *env != '\0') return env;
+  return LIEQ_DEFAULT_SHARED_DIR;
+}
+
+std::string DefaultCalibrationFile() {
+  return SharedDataDir() + "/data/calib/c4-train-00000-head1000.jsonl";
+}
+
+std::string DefaultTaskDir() { return SharedDataDir() + "/data/tasks"; }
+
+std::string SharedDataHint(const std::string& flag) {
+  return "give " + flag + ", or set LIEQ_SHARED_DIR to the shared data folder (now " +
+         SharedDataDir() + ")";
+}
+
+}  // namespace lieq::cli

@@ -1,0 +1,20 @@
+// What a PlanRequest takes from a diagnostics.json (analysis/diagnostics.h) for a --rank-by
+// rule: the proxy, ΔPPL or combined scores, or the measured per-width sensitivity for "kl".
+// Shared by `lieq plan --diagnostics` and `lieq quantize --budget --diagnostics`.
+#pragma once
+
+#include <string>
+
+#include "analysis/diagnostics.h"
+#include "core/status.h"
+#include "plan/planner.h"
+
+namespace lieq {
+
+// Fills request.scores (proxy, ppl, combined) or request.cost_widths/costs/cost_source (kl) for
+// request.rank_by; nothing for random / first-last. Errors name `source` and what is missing
+// ("has no ΔPPL (diagnose with --eval-text)", "has no measured sensitivity").
+Status ApplyDiagnosticsScores(const DiagnosticsScores& scores, const std::string& source,
+                              PlanRequest& request);
+
+}  // namespace lieq
