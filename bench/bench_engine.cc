@@ -10,7 +10,13 @@
 // <weight bytes> is what one decode step reads of the weights (every linear layer + lm_head);
 // run_vs_llamacpp.sh divides it by the streaming bandwidth for the decode bandwidth fraction.
 //
+// Prefill runs the fast kernels (kernels/matmul.h MatMulOptions::fast_prefill: the int8 and
+// BF16 GEMMs), as `lieq generate` does; --prefill exact runs the float path `lieq ppl` keeps,
+// --prefill both measures pp with each in the same run, interleaved rep by rep, and prints the
+// median ratio.
+//
 // Usage: bench_engine MODEL [--pp 512] [--tg 128] [--reps 3] [--threads 2] [--cpu-clock]
+//                           [--prefill fast|exact|both]
 //        --cpu-clock: time by this process's CPU time instead of the wall clock. With --threads 1
 //        that is the compute time alone, however busy the machine (other processes' time is not
 //        counted); for comparing two builds on a shared machine (bench/compare_native.sh).
@@ -43,6 +49,7 @@ struct Options {
   int threads = 2;
   bool cpu_clock = false;
   bool stream = false;
+  std::string prefill = "fast";
 };
 
 bool ParseArgs(int argc, char** argv, Options* o) {
@@ -62,13 +69,16 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->reps = std::atoi(v);
     } else if (a == "--threads" && (v = next())) {
       o->threads = std::atoi(v);
+    } else if (a == "--prefill" && (v = next())) {
+      o->prefill = v;
     } else if (!a.empty() && a[0] != '-' && o->model.empty()) {
       o->model = a;
     } else {
       return false;
     }
   }
-  return (o->stream || !o->model.empty()) && o->reps > 0 && o->threads > 0;
+  const bool prefill_ok = o->prefill == "fast" || o->prefill == "exact" || o->prefill == "both";
+  return (o->stream || !o->model.empty()) && o->reps > 0 && o->threads > 0 && prefill_ok;
 }
 
 int64_t LinearBytes(const Linear& l) {
@@ -167,6 +177,7 @@ int Main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, &o)) {
     std::fprintf(stderr,
                  "usage: bench_engine MODEL [--pp 512] [--tg 128] [--reps 3] [--threads 2] [--cpu-clock]\n"
+                 "                           [--prefill fast|exact|both]\n"
                  "       bench_engine --stream [--threads 2]\n");
     return 2;
   }
@@ -191,7 +202,9 @@ int Main(int argc, char** argv) {
       static_cast<long long>(c.vocab_size), weight_bytes / 1048576.0, load_s);
 
   ThreadPool pool(o.threads);
-  Transformer tr(model, pool);
+  Transformer exact(model, pool, MatMulOptions{.fast_prefill = false});
+  Transformer fast(model, pool, MatMulOptions{.fast_prefill = true});
+  Transformer& tr = o.prefill == "exact" ? exact : fast;
   const int64_t max_n = std::max<int64_t>(o.pp, 1);
   std::vector<float> hidden(static_cast<size_t>(max_n * c.hidden_size));
   std::vector<float> logits(static_cast<size_t>(c.vocab_size));
@@ -212,7 +225,35 @@ int Main(int argc, char** argv) {
                 static_cast<long long>(weight_bytes));
     std::fflush(stdout);
   };
-  report("pp", o.pp, [&](const std::vector<int32_t>& t) { return Prefill(tr, t, hidden, logits, o.cpu_clock); });
+  if (o.prefill == "both") {
+    // Interleaved rep by rep (exact, then fast), so that both see the same load on a shared
+    // host; the ratio is the median of the per-rep time ratios.
+    const std::vector<int32_t> tokens = RandomTokens(o.pp, c.vocab_size, 42 + o.pp);
+    const std::vector<int32_t> warm(tokens.begin(), tokens.begin() + std::min<int64_t>(o.pp, 16));
+    Prefill(exact, warm, hidden, logits, o.cpu_clock);
+    Prefill(fast, warm, hidden, logits, o.cpu_clock);
+    std::vector<double> te, tf, ratio;
+    for (int r = 0; r < o.reps; ++r) {
+      te.push_back(Prefill(exact, tokens, hidden, logits, o.cpu_clock));
+      tf.push_back(Prefill(fast, tokens, hidden, logits, o.cpu_clock));
+      ratio.push_back(te.back() / tf.back());
+    }
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    const double n = static_cast<double>(o.pp);
+    std::printf("pp%lld exact %8.2f tok/s, fast %8.2f tok/s, fast/exact %.2fx (medians of %d "
+                "interleaved reps, %d threads)\n",
+                static_cast<long long>(o.pp), n / median(te), n / median(tf), median(ratio), o.reps,
+                o.threads);
+    std::printf("RESULT %s pp%lld-exact %.3f\nRESULT %s pp%lld-fast %.3f\n", o.model.c_str(),
+                static_cast<long long>(o.pp), n / median(te), o.model.c_str(),
+                static_cast<long long>(o.pp), n / median(tf));
+    std::fflush(stdout);
+  } else {
+    report("pp", o.pp, [&](const std::vector<int32_t>& t) { return Prefill(tr, t, hidden, logits, o.cpu_clock); });
+  }
   report("tg", o.tg, [&](const std::vector<int32_t>& t) { return Decode(tr, t, hidden, logits, o.cpu_clock); });
   return 0;
 }

@@ -5,7 +5,8 @@
 //
 // rounds: measurements per case (default 5); sections: any of d (decode), c (GEMV/GEMM
 // crossover), p (prefill), q (packed weights: integer dot kernels vs decoding rows to floats),
-// default "dcpq"; the streaming read is always measured.
+// g (prefill GEMMs: the exact float path against the int8 / BF16 GEMMs of fast_prefill), default
+// "dcpqg"; the streaming read is always measured.
 // (Debian's OpenBLAS 0.3.21 needs OPENBLAS_CORETYPE=SkylakeX to use its AVX-512 kernels on
 // recent CPUs.) The host may be shared, so every decode measurement is paired with a streaming
 // read of a 1 GiB buffer taken just before it, and the table reports the median over rounds of
@@ -29,12 +30,14 @@
 #include "core/tensor.h"
 #include "core/thread_pool.h"
 #include "hwy/highway.h"
+#include "kernels/blas_core.h"
+#include "kernels/gemm_bf16.h"
+#include "kernels/gemm_q8.h"
 #include "kernels/group_matmul.h"
 #include "kernels/group_quant.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_decoded.h"
 #include "kernels/matmul_q8.h"
-#include "kernels/blas_core.h"
 
 namespace lieq {
 namespace {
@@ -361,12 +364,95 @@ void BenchPrefill(int rounds) {
   }
 }
 
+// Prefill on the layer shapes of Qwen3-0.6B, n = 512, 2 threads: MatMul's exact path (packed
+// weights: panels decoded to F32 + sgemm; BF16: panels widened to F32 + sgemm) against the fast
+// path (MatMulOptions::fast_prefill: the int8 GEMM of gemm_q8.h, the BF16 GEMM of gemm_bf16.h),
+// timed alternately round by round. GFLOP/s = 2·n·out·in / time; ratio = median of per-round
+// exact/fast time ratios.
+void BenchPrefillGemm(int rounds) {
+  std::printf(
+      "\n## Prefill GEMMs (n = 512, 2 threads): GFLOP/s, exact = decoded/widened panels + sgemm, "
+      "fast = int8 GEMM (%s) / BF16 GEMM (%s)\n",
+      GemmQ8Kind(), GemmBf16Supported() ? "vdpbf16ps" : "none: widen + sgemm");
+  std::printf("%-8s %-7s | %8s %8s | %6s\n", "layer", "format", "exact", "fast", "ratio");
+  ThreadPool pool(2);
+  constexpr int64_t n = 512;
+  struct Format {
+    const char* name;
+    DType dtype;                       // kBF16, a GGUF block type, or kF32 for the group format
+    int bits;                          // group format
+    std::vector<size_t> half_offsets;  // block types: fp16 fields set to sane scales
+  };
+  const Format formats[] = {{"bf16", DType::kBF16, 0, {}},    {"q2_K", DType::kQ2_K, 0, {80, 82}},
+                            {"q3_K", DType::kQ3_K, 0, {108}}, {"q4_K", DType::kQ4_K, 0, {0, 2}},
+                            {"q6_K", DType::kQ6_K, 0, {208}}, {"group2", DType::kF32, 2, {}},
+                            {"group4", DType::kF32, 4, {}}};
+  for (const Layer& layer : {kLayers[0], kLayers[1], kLayers[2], kLayers[3]}) {
+    const double flops = 2.0 * static_cast<double>(n * layer.out * layer.in);
+    std::vector<float> x(static_cast<size_t>(n * layer.in));
+    uint32_t state = 99;
+    for (auto& v : x) {
+      state = state * 1664525u + 1013904223u;
+      v = static_cast<float>(static_cast<int32_t>(state)) * 1e-9f;
+    }
+    std::vector<float> y(static_cast<size_t>(n * layer.out));
+    for (const Format& f : formats) {
+      OwnedTensor t;
+      GroupQuantView view;
+      constexpr int kGroup = 128;
+      const int64_t groups = layer.in / kGroup;
+      if (f.dtype == DType::kBF16) {
+        t = std::move(MakeWeights(DType::kBF16, layer.out, layer.in, 1)[0]);
+      } else if (f.bits == 0) {
+        t = RandomBytes(f.dtype, layer.out, layer.in, 7u);
+        const int64_t block_bytes = RowBytes(f.dtype, 256);
+        for (int64_t b = 0; b < layer.out * layer.in / 256; ++b) {
+          for (size_t off : f.half_offsets) {
+            const uint16_t h = 0x2000 | static_cast<uint16_t>(b & 0x3ff);  // ~1e-2, normal
+            std::memcpy(t.buffer.data() + b * block_bytes + off, &h, 2);
+          }
+        }
+      } else {
+        const int64_t code_bytes = PackedRowBytes(f.bits, layer.in) * layer.out;
+        t = RandomBytes(DType::kF32, 1, (code_bytes + 4 * groups * layer.out + 3) / 4, 7u);
+        auto* base = reinterpret_cast<uint8_t*>(t.buffer.data());
+        auto* halves = reinterpret_cast<uint16_t*>(base + code_bytes);
+        for (int64_t i = 0; i < groups * layer.out; ++i) halves[i] = 0x2000;  // scales
+        for (int64_t i = 0; i < groups * layer.out; ++i)
+          halves[groups * layer.out + i] = 0x4000;  // zeros: 2
+        view = {f.bits, kGroup, layer.out, layer.in, base, halves, halves + groups * layer.out};
+      }
+      const auto run = [&](bool fast) {
+        const MatMulOptions options{.fast_prefill = fast};
+        if (f.bits != 0) {
+          GroupMatMul(x.data(), n, view, y.data(), pool, options);
+        } else {
+          MatMul(x.data(), n, t.view(), y.data(), pool, options);
+        }
+      };
+      run(false);
+      run(true);
+      std::vector<double> exact, fast, ratio;
+      for (int r = 0; r < rounds; ++r) {
+        const double te = Seconds([&] { run(false); });
+        const double tf = Seconds([&] { run(true); });
+        exact.push_back(flops / te / 1e9);
+        fast.push_back(flops / tf / 1e9);
+        ratio.push_back(te / tf);
+      }
+      std::printf("%-8s %-7s | %8.1f %8.1f | %5.2fx\n", layer.name, f.name, Median(exact),
+                  Median(fast), Median(ratio));
+      std::fflush(stdout);
+    }
+  }
+}
+
 int Main(int argc, char** argv) {
   EnsureOpenBlasCoreType(argv);  // the kernels lieq itself uses
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 5;
-  const std::string sections = argc > 2 ? argv[2] : "dcpq";
-  if (rounds < 1 || sections.find_first_not_of("dcpq") != std::string::npos) {
-    std::fprintf(stderr, "usage: bench_matmul [rounds >= 1 [sections: any of d, c, p, q]]\n");
+  const std::string sections = argc > 2 ? argv[2] : "dcpqg";
+  if (rounds < 1 || sections.find_first_not_of("dcpqg") != std::string::npos) {
+    std::fprintf(stderr, "usage: bench_matmul [rounds >= 1 [sections: any of d, c, p, q, g]]\n");
     return 2;
   }
   const char* core = std::getenv("OPENBLAS_CORETYPE");
@@ -384,6 +470,7 @@ int Main(int argc, char** argv) {
   if (sections.find('c') != std::string::npos) BenchCrossover(rounds);
   if (sections.find('p') != std::string::npos) BenchPrefill(rounds);
   if (sections.find('q') != std::string::npos) BenchPacked(rounds, stream);
+  if (sections.find('g') != std::string::npos) BenchPrefillGemm(rounds);
   return 0;
 }
 

@@ -85,7 +85,8 @@ Status RunGenerate(const GenerateOptions& o) {
   need.mapped = file_bytes;
   LIEQ_RETURN_IF_ERROR(CheckMemory(need, "generate"));
   ThreadPool pool(ResolveThreads(o.common));
-  Transformer transformer(model, pool);
+  // Generation takes the fast prefill kernels (int8 / BF16 GEMMs); ppl keeps the exact path.
+  Transformer transformer(model, pool, MatMulOptions{.fast_prefill = true});
   KvCache cache(c, positions);
   Sampler sampler(sampling);
   std::vector<int32_t> history = prompt;

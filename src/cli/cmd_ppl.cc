@@ -19,6 +19,7 @@ struct PplCliOptions {
   int64_t ctx = 0;  // 0 = the protocol's default
   int64_t chunks = 0;
   std::vector<int> skip_blocks;  // blocks replaced by the identity (ΔPPL of a block)
+  bool fast_prefill = false;     // the int8 / BF16 GEMMs instead of exact float activations
   bool allow_nonfinite = false;
   bool allow_long_context = false;
   CommonOptions common;
@@ -67,7 +68,7 @@ Status RunPpl(const PplCliOptions& o) {
   }
   const int threads = ResolveThreads(o.common);
   ThreadPool pool(threads);
-  Transformer transformer(model, pool);
+  Transformer transformer(model, pool, MatMulOptions{.fast_prefill = o.fast_prefill});
   std::fprintf(stderr, "%s: %zu tokens, %s protocol, ctx %lld, %d threads\n", o.text.c_str(),
                tokens->size(), o.protocol.c_str(), static_cast<long long>(options.ctx), threads);
   options.progress = [](int64_t done, int64_t total, double ppl) {
@@ -94,6 +95,7 @@ Status RunPpl(const PplCliOptions& o) {
                         {"mean_nll", r.mean_nll}, {"windows", r.windows},
                         {"tokens_scored", r.tokens_scored},
                         {"tokens_processed", r.tokens_processed},
+                        {"fast_prefill", o.fast_prefill},
                         {"text_tokens", tokens->size()},
                         {"seconds", r.seconds},   {"tokens_per_second", tps},
                         {"threads", threads}};
@@ -127,6 +129,10 @@ void RegisterPpl(CLI::App& root, Status& result) {
                 "Go on when logits are NaN or Inf (PPL is then nan or inf)");
   app->add_option("--chunks", opts->chunks, "Score only the first N windows")->check(CLI::PositiveNumber);
   app->add_option("--skip-block", opts->skip_blocks, "Replace block N by the identity (repeatable)");
+  app->add_flag("--fast-prefill", opts->fast_prefill,
+                "Run the windows through the fast prefill kernels (activations rounded to 8 bits or "
+                "BF16, as lieq generate does) instead of the exact float path, which measures the "
+                "weights alone");
   AddCommonOptions(*app, opts->common);
   app->callback([opts, &result] { result = RunPpl(*opts); });
 }

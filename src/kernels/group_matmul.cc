@@ -12,6 +12,7 @@
 
 #include "core/half.h"
 #include "kernels/dequantize.h"
+#include "kernels/gemm_q8.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_decoded.h"
 #include "kernels/matmul_q8.h"
@@ -84,11 +85,14 @@ void DecodeGroupRows(const GroupQuantView& w, GroupRowDecodeFn decode, int64_t r
 
 }  // namespace
 
-void GroupMatMul(const float* x, int64_t n, const GroupQuantView& w, float* y, ThreadPool& pool) {
+void GroupMatMul(const float* x, int64_t n, const GroupQuantView& w, float* y, ThreadPool& pool,
+                 const MatMulOptions& options) {
   assert(w.group_size % 8 == 0 && w.cols % w.group_size == 0);
   if (n <= kMatMulQ8MaxRows) {
     if (const RowDotter dotter = GroupRowDotter(w); dotter.dot)
       return MatMulQ8(x, n, dotter, y, pool);
+  } else if (options.fast_prefill && GroupGemmQ8Supports(w)) {
+    return GroupGemmQ8(x, n, w, y, pool);
   }
   MatMulDecoded(x, n, GroupRowDecoder(w), y, pool);
 }

@@ -7,6 +7,8 @@
 
 #include "core/half.h"
 #include "kernels/dequantize.h"
+#include "kernels/gemm_bf16.h"
+#include "kernels/gemm_q8.h"
 #include "kernels/matmul_decoded.h"
 #include "kernels/matmul_q8.h"
 
@@ -49,16 +51,22 @@ void MatMulReference(const float* x, int64_t n, const TensorView& w, float* y) {
   }
 }
 
-void MatMul(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool) {
+void MatMul(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool,
+            const MatMulOptions& options) {
   if (IsQuantized(w.dtype)) {
     if (n <= kMatMulQ8MaxRows) {
       if (const RowDotter dotter = TensorRowDotter(w); dotter.dot) {
         return MatMulQ8(x, n, dotter, y, pool);
       }
+    } else if (options.fast_prefill && GemmQ8Supports(w)) {
+      return GemmQ8(x, n, w, y, pool);
     }
     MatMulDecoded(x, n, TensorRowDecoder(w), y, pool);
   } else if (n <= kMatMulGemvMaxRows) {
     MatMulGemv(x, n, w, y, pool);
+  } else if (options.fast_prefill && w.dtype == DType::kBF16 && w.cols() % 2 == 0 &&
+             GemmBf16Supported()) {
+    GemmBf16(x, n, w, y, pool);
   } else {
     MatMulGemm(x, n, w, y, pool);
   }

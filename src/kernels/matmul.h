@@ -33,12 +33,26 @@ inline constexpr int64_t kMatMulQ8MaxRows = 8;
 // panel of a 1024-wide layer (1 MiB) in L2 and the panel count of small layers above 2.
 inline constexpr int64_t kMatMulPanelRows = 512;
 
+// How MatMul runs prefill (n > kMatMulQ8MaxRows for packed weights, n > kMatMulGemvMaxRows for
+// 16-bit ones). The default keeps the activations exact (floats into sgemm), which `lieq ppl`
+// relies on to measure the weights rather than the kernel; fast_prefill trades the activations'
+// rounding for speed where the CPU has a kernel for it:
+//   - packed weights: the integer GEMM of kernels/gemm_q8.h (x quantized to 8 bits per 256, the
+//     decode path's error bound);
+//   - BF16 weights: the AVX512-BF16 GEMM of kernels/gemm_bf16.h (x rounded to BF16).
+// Decode (few rows) is the same either way.
+struct MatMulOptions {
+  bool fast_prefill = false;
+};
+
 // Fast path: MatMulGemv for n <= kMatMulGemvMaxRows, MatMulGemm otherwise. W in a GGUF block
 // type (Q8_0, Q4_0, Q4_1, Q2_K ... Q6_K) stays packed in memory: for n <= kMatMulQ8MaxRows it
 // goes to the integer dot kernels (MatMulQ8: x quantized to 8 bits per block, as llama.cpp does),
 // else to MatMulDecoded (kernels/matmul_decoded.h), which decodes rows just before use.
+// With options.fast_prefill, prefill takes the GEMMs above where they apply.
 // W may be F32, F16, BF16 or a block type. y must not alias x.
-void MatMul(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool);
+void MatMul(const float* x, int64_t n, const TensorView& w, float* y, ThreadPool& pool,
+            const MatMulOptions& options = {});
 
 // Decode path, valid for any n (x is consumed in groups of up to 8 rows; each group of W rows
 // stays in L1 while all groups pass over it, so W is read from memory once).

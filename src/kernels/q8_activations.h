@@ -48,6 +48,11 @@ class Q8Activations {
  public:
   // x [n, cols]; cols must be a multiple of layout.block (checked by the caller).
   void Quantize(const float* x, int64_t n, int64_t cols, const Q8Layout& layout);
+  // The same in two steps, so that callers can quantize rows on several threads: Resize sizes
+  // the buffers for n rows, QuantizeRows fills rows [t0, t1) of x [n, cols] (disjoint ranges may
+  // run concurrently).
+  void Resize(int64_t n, int64_t cols, const Q8Layout& layout);
+  void QuantizeRows(const float* x, int64_t t0, int64_t t1);
   Q8Row Row(int64_t t) const;
   const Q8Layout& layout() const { return layout_; }
 

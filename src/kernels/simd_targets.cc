@@ -5,6 +5,8 @@
 
 #include "hwy/targets.h"
 #include "kernels/blas_core.h"
+#include "kernels/gemm_bf16.h"
+#include "kernels/gemm_q8.h"
 #include "kernels/vec_dot.h"
 
 namespace lieq {
@@ -40,6 +42,9 @@ SimdReport MakeSimdReport() {
       {"integer dot (decode, packed weights)", VecDotSimdTarget(), DotKinds()},
       {"row decode (prefill, packed weights)", RowDecodeSimdTarget(), ""},
       {"widen BF16/F16 (prefill)", WidenSimdTarget(), ""},
+      {"int8 gemm (fast prefill, packed weights)", GemmQ8Target(), GemmQ8Kind()},
+      {"bf16 gemm (fast prefill, BF16 weights)", GemmBf16Target(),
+       GemmBf16Supported() ? "vdpbf16ps" : "none: widen + sgemm"},
       {"sgemm (prefill)", "OpenBLAS",
        "core " + OpenBlasCoreName() + " (" + OpenBlasCoreSource() + ")"},
   };

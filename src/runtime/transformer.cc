@@ -10,8 +10,8 @@
 
 namespace lieq {
 
-Transformer::Transformer(const Model& model, ThreadPool& pool)
-    : model_(model), pool_(pool), inv_freq_(model.config.RopeInvFreq()) {}
+Transformer::Transformer(const Model& model, ThreadPool& pool, const MatMulOptions& kernels)
+    : model_(model), pool_(pool), kernels_(kernels), inv_freq_(model.config.RopeInvFreq()) {}
 
 void Transformer::EnsureScratch(int64_t n) {
   if (n <= scratch_rows_) return;
@@ -30,9 +30,9 @@ void Transformer::EnsureScratch(int64_t n) {
 
 void Transformer::Linear(const ::lieq::Linear& layer, const float* x, int64_t n, float* y) {
   if (layer.is_packed()) {
-    GroupMatMul(x, n, layer.packed, y, pool_);
+    GroupMatMul(x, n, layer.packed, y, pool_, kernels_);
   } else {
-    MatMul(x, n, layer.w, y, pool_);
+    MatMul(x, n, layer.w, y, pool_, kernels_);
   }
   if (layer.bias.data == nullptr) return;
   const int64_t out = layer.w.rows();
@@ -82,8 +82,10 @@ void Transformer::Block(int l, float* x, int64_t n, KvCache& cache, const Forwar
     ApplyRope(q_.data() + t * c.q_dim(), c.num_heads, hd, pos0 + t, inv_freq_);
     ApplyRope(k_.data() + t * c.kv_dim(), c.num_kv_heads, hd, pos0 + t, inv_freq_);
   });
-  std::memcpy(keys + pos0 * c.kv_dim(), k_.data(), sizeof(float) * static_cast<size_t>(n * c.kv_dim()));
-  std::memcpy(values + pos0 * c.kv_dim(), v_.data(), sizeof(float) * static_cast<size_t>(n * c.kv_dim()));
+  std::memcpy(keys + pos0 * c.kv_dim(), k_.data(),
+              sizeof(float) * static_cast<size_t>(n * c.kv_dim()));
+  std::memcpy(values + pos0 * c.kv_dim(), v_.data(),
+              sizeof(float) * static_cast<size_t>(n * c.kv_dim()));
   CausalAttention(c, q_.data(), keys, values, n, pos0, attn_.data(), pool_);
   observe(Projection::kO, attn_.data(), c.q_dim());
   Linear(w.o, attn_.data(), n, out_.data());
@@ -129,7 +131,7 @@ Status Transformer::Forward(std::span<const int32_t> tokens, KvCache& cache, flo
 }
 
 void Transformer::Logits(const float* hidden, int64_t n, float* logits) {
-  MatMul(hidden, n, model_.weights.lm_head, logits, pool_);
+  MatMul(hidden, n, model_.weights.lm_head, logits, pool_, kernels_);
 }
 
 }  // namespace lieq

@@ -9,6 +9,7 @@
 
 #include "core/status.h"
 #include "core/thread_pool.h"
+#include "kernels/matmul.h"
 #include "model/model.h"
 #include "runtime/kv_cache.h"
 
@@ -26,7 +27,9 @@ struct ForwardHooks {
 
 class Transformer {
  public:
-  Transformer(const Model& model, ThreadPool& pool);
+  // `kernels` chooses the prefill kernels (kernels/matmul.h): the default keeps activations
+  // exact (what perplexity and calibration measure); generation passes fast_prefill.
+  Transformer(const Model& model, ThreadPool& pool, const MatMulOptions& kernels = {});
 
   const ModelConfig& config() const { return model_.config; }
 
@@ -52,6 +55,7 @@ class Transformer {
 
   const Model& model_;
   ThreadPool& pool_;
+  MatMulOptions kernels_;
   std::vector<double> inv_freq_;  // [hd/2]
   int64_t scratch_rows_ = 0;
   std::vector<float> xn_, q_, k_, v_, attn_, gate_, up_, out_;
