@@ -15,11 +15,10 @@
 #include "kernels/gemm_bf16.h"
 
 HWY_BEFORE_NAMESPACE();
-#if HWY_TARGET == HWY_AVX3_DL
 // Safe to compile for: nothing of this target runs unless CPUID has avx512_bf16 (below).
-HWY_POP_ATTRIBUTES
-HWY_PUSH_ATTRIBUTES(HWY_TARGET_STR ",avx512bf16")
-#endif
+#define LIEQ_AVX3_DL_EXTRA ",avx512bf16"
+#include "kernels/avx3_dl_extra_begin-inl.h"
+#undef LIEQ_AVX3_DL_EXTRA
 namespace lieq {
 namespace HWY_NAMESPACE {
 namespace {
@@ -115,10 +114,7 @@ const char* GemmBf16TargetImpl() { return hwy::TargetName(HWY_TARGET); }
 }  // namespace
 }  // namespace HWY_NAMESPACE
 }  // namespace lieq
-#if HWY_TARGET == HWY_AVX3_DL
-HWY_POP_ATTRIBUTES
-HWY_PUSH_ATTRIBUTES(HWY_TARGET_STR)  // what HWY_AFTER_NAMESPACE pops
-#endif
+#include "kernels/avx3_dl_extra_end-inl.h"
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE

@@ -77,10 +77,9 @@ inline void ScaleMinK4(const uint8_t* scales, int s, int* sc, int* mn) {
 HWY_BEFORE_NAMESPACE();
 // As vec_dot_simd.cc: Highway 1.0.3's AVX3_DL attributes lack "avx512vnni", which vpdpbusd
 // needs; its run-time check does require AVX512-VNNI, so adding the attribute is safe.
-#if HWY_TARGET == HWY_AVX3_DL
-HWY_POP_ATTRIBUTES
-HWY_PUSH_ATTRIBUTES(HWY_TARGET_STR ",avx512vnni")
-#endif
+#define LIEQ_AVX3_DL_EXTRA ",avx512vnni"
+#include "kernels/avx3_dl_extra_begin-inl.h"
+#undef LIEQ_AVX3_DL_EXTRA
 namespace lieq {
 namespace HWY_NAMESPACE {
 namespace {
@@ -646,10 +645,7 @@ const char* GemmQ8TargetImpl() { return hwy::TargetName(HWY_TARGET); }
 }  // namespace
 }  // namespace HWY_NAMESPACE
 }  // namespace lieq
-#if HWY_TARGET == HWY_AVX3_DL
-HWY_POP_ATTRIBUTES
-HWY_PUSH_ATTRIBUTES(HWY_TARGET_STR)  // what HWY_AFTER_NAMESPACE pops
-#endif
+#include "kernels/avx3_dl_extra_end-inl.h"
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE

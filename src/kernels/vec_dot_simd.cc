@@ -65,10 +65,9 @@ HWY_BEFORE_NAMESPACE();
 // Highway 1.0.3's AVX3_DL attributes name "avxvnni" (the VEX form) but not "avx512vnni", which
 // the Q2_K kernel's vpdpbusd needs; its run-time check does require AVX512-VNNI, so adding the
 // attribute for this target is safe.
-#if HWY_TARGET == HWY_AVX3_DL
-HWY_POP_ATTRIBUTES
-HWY_PUSH_ATTRIBUTES(HWY_TARGET_STR ",avx512vnni")
-#endif
+#define LIEQ_AVX3_DL_EXTRA ",avx512vnni"
+#include "kernels/avx3_dl_extra_begin-inl.h"
+#undef LIEQ_AVX3_DL_EXTRA
 namespace lieq {
 namespace HWY_NAMESPACE {
 namespace {
@@ -924,10 +923,7 @@ const char* VecDotTargetImpl() { return hwy::TargetName(HWY_TARGET); }
 }  // namespace
 }  // namespace HWY_NAMESPACE
 }  // namespace lieq
-#if HWY_TARGET == HWY_AVX3_DL
-HWY_POP_ATTRIBUTES
-HWY_PUSH_ATTRIBUTES(HWY_TARGET_STR)  // what HWY_AFTER_NAMESPACE pops
-#endif
+#include "kernels/avx3_dl_extra_end-inl.h"
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
