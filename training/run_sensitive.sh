@@ -9,24 +9,11 @@
 # Progress: training/runs/lieq-ref-qwen3-s/log.txt (loss, val loss, tok/s, ETA) and log.csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=/usr/bin/python3
 NAME=lieq-ref-qwen3-s
 mkdir -p training/runs/$NAME
 echo $$ > training/runs/run_sensitive.pid
 
-need=()
-$PY -c "import regex" 2>/dev/null || need+=(python3-regex)
-JEMALLOC=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
-[ -e "$JEMALLOC" ] || need+=(libjemalloc2)
-dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0-pthread)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing ${need[*]}"
-  apt-get install -y -qq "${need[@]}"
-fi
-
-export OPENBLAS_CORETYPE=SkylakeX
-export OMP_WAIT_POLICY=PASSIVE                          # sleep, don't spin, when a core is taken
-export MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1  # jemalloc keeps freed pages mapped
+source training/env.sh  # packages (torch, regex, jemalloc, OpenBLAS), PY, JEMALLOC, env
 
 if [ ! -e training/runs/tokenizer-s/tokenizer.json ]; then
   $PY training/train_tokenizer.py --vocab-size 2048 --out training/runs/tokenizer-s
