@@ -16,7 +16,9 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEB
   -DLIEQ_SHARED_DIR="$(cd "$shared" && pwd)" >/dev/null
 cmake --build build-asan -j "$(nproc)"
 # halt_on_error makes any report fatal; leaks are reported at exit and fail the test too.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}"
+# allocator_may_return_null: an impossible allocation must fail as it does without ASan (null,
+# which lieq turns into an "out of memory" error naming the size); tests check that error.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:allocator_may_return_null=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 exclude=()
 [ -n "${LIEQ_SANITIZE_EXCLUDE:-}" ] && exclude=(-E "$LIEQ_SANITIZE_EXCLUDE")

@@ -18,6 +18,21 @@ std::string LieqBinary();
 // A fresh, empty temporary directory, removed at process exit.
 std::string TempDir();
 
+// True in a build with AddressSanitizer (build-asan, build-fuzz). ASan reserves terabytes of
+// shadow address space at start, so a process under `ulimit -v` cannot start at all there: tests
+// of address-space limits skip those cases in such a build.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kAddressSanitizer = true;
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+
 // Runs a shell command; returns its exit status and fills `output` with stdout+stderr.
 int RunCommand(const std::string& command, std::string* output);
 
