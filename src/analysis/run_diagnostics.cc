@@ -44,7 +44,8 @@ double PeakRssMib() {
 }
 
 Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& settings, ThreadPool& pool,
-                                   std::FILE* log, const SensitivityRequest* sensitivity) {
+                                   std::FILE* log, const SensitivityRequest* sensitivity,
+                                   const ProxyProgressFn& proxy_progress) {
   const auto start = std::chrono::steady_clock::now();
   if (!model.tokenizer) {
     return InvalidArgument(settings.model + ": the model has no tokenizer (needed for --calib)");
@@ -79,9 +80,11 @@ Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& setting
   o.twin_seeds = settings.twin_seeds;
   o.seed = settings.twin_seed >= 0 ? static_cast<uint64_t>(settings.twin_seed) : settings.seed;
   o.twin_std = d.settings.twin_std;
-  if (log != nullptr) {
-    o.progress = [log](int block, int blocks, double seconds) {
-      std::fprintf(log, "[proxy] block %d of %d  %.2f s\n", block, blocks, seconds);
+  if (log != nullptr || proxy_progress) {
+    o.progress = [log, &proxy_progress](int block, int blocks, double seconds) {
+      if (log != nullptr)
+        std::fprintf(log, "[proxy] block %d of %d  %.2f s\n", block, blocks, seconds);
+      if (proxy_progress) proxy_progress(block, blocks, seconds);
     };
   }
   // --cache-dir: keys over everything each unit depends on (the weights' bytes, the tokens

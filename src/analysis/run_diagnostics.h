@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 
 #include "analysis/diagnostics.h"
 #include "core/thread_pool.h"
@@ -19,11 +20,16 @@ struct SensitivityRequest {
   std::string method;
 };
 
-// Progress lines ("[proxy] block 3 of 16  0.8 s", blocks from 0) go to `log` when not null. `model` is only
-// modified while sensitivity swaps a block's weights, and restored.
+// Called after each measured proxy block (blocks from 0), for a front end's own progress display.
+using ProxyProgressFn = std::function<void(int block, int blocks, double seconds)>;
+
+// Progress lines ("[proxy] block 3 of 16  0.8 s", blocks from 0) go to `log` when not null, and
+// proxy blocks to `proxy_progress` when set. `model` is only modified while sensitivity swaps a
+// block's weights, and restored.
 // Errors: settings.sensitivity_bits without a request.
 Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& settings, ThreadPool& pool,
-                                   std::FILE* log, const SensitivityRequest* sensitivity = nullptr);
+                                   std::FILE* log, const SensitivityRequest* sensitivity = nullptr,
+                                   const ProxyProgressFn& proxy_progress = {});
 
 // Peak resident set size of this process so far, in MiB.
 double PeakRssMib();

@@ -74,7 +74,7 @@ Status ReadField(const nlohmann::json& json, const char* key, T& out, bool requi
 }  // namespace
 
 nlohmann::json BitPlanToJson(const BitPlan& plan) {
-  return nlohmann::json{
+  nlohmann::json j{
       {"format", "lieq-bitplan"},
       {"version", 1},
       {"model", plan.model},
@@ -92,6 +92,9 @@ nlohmann::json BitPlanToJson(const BitPlan& plan) {
       {"avg_bits_file", plan.avg_bits_file},
       {"diagnostics", plan.diagnostics},
   };
+  if (!plan.calibration.empty()) j["calibration"] = plan.calibration;
+  if (plan.group_size_requested != 0) j["group_size_requested"] = plan.group_size_requested;
+  return j;
 }
 
 Result<BitPlan> BitPlanFromJson(const nlohmann::json& json, const std::string& source) {
@@ -123,6 +126,10 @@ Result<BitPlan> BitPlanFromJson(const nlohmann::json& json, const std::string& s
   if (s = ReadField(json, "avg_bits_linear", plan.avg_bits_linear, false); !s.ok()) return fail(s);
   if (s = ReadField(json, "avg_bits_file", plan.avg_bits_file, false); !s.ok()) return fail(s);
   if (s = ReadField(json, "diagnostics", plan.diagnostics, false); !s.ok()) return fail(s);
+  if (s = ReadField(json, "calibration", plan.calibration, false); !s.ok()) return fail(s);
+  if (s = ReadField(json, "group_size_requested", plan.group_size_requested, false); !s.ok()) {
+    return fail(s);
+  }
 
   if (plan.num_blocks <= 0 || plan.num_blocks > 4096) {
     return fail(InvalidArgument("num_blocks = " + std::to_string(plan.num_blocks) +
@@ -182,6 +189,28 @@ Status ValidateBitPlan(const BitPlan& plan, const ModelConfig& config) {
     }
   }
   return Status::Ok();
+}
+
+namespace {
+
+bool DividesEveryInput(const ModelConfig& config, int group_size) {
+  for (int64_t in : {config.hidden_size, config.q_dim(), config.intermediate_size}) {
+    if (group_size <= 0 || in % group_size != 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int FitGroupSize(const ModelConfig& config, int requested) {
+  if (DividesEveryInput(config, requested)) return requested;
+  int below = 0, any = 0;
+  for (int g : kSupportedGroupSizes) {
+    if (!DividesEveryInput(config, g)) continue;
+    any = std::max(any, g);
+    if (g < requested) below = std::max(below, g);
+  }
+  return below > 0 ? below : any;
 }
 
 BitPlan UniformBitPlan(const ModelConfig& config, int bits, int group_size) {

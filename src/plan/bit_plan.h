@@ -30,6 +30,8 @@ struct BitPlan {
   double avg_bits_linear = 0;     // paper's convention: over block linear weights only
   double avg_bits_file = 0;       // over every weight of the file, incl. scale/zero overheads
   std::string diagnostics;        // the diagnostics file the ranking came from, if any
+  std::string calibration;        // the calibration text used (a path or the built-in's name)
+  int group_size_requested = 0;   // the group asked for when it did not fit the model (0: none)
 };
 
 // The widths this build quantizes to.
@@ -46,6 +48,11 @@ Status WriteBitPlan(const BitPlan& plan, const std::string& path, bool force);
 // Checks the plan against a model: block count, supported widths, group size dividing every
 // linear layer's input dimension.
 Status ValidateBitPlan(const BitPlan& plan, const ModelConfig& config);
+
+// The group size to use for `requested` on this model: `requested` when it divides every linear
+// layer's input dimension, else the largest of kSupportedGroupSizes that does (preferring those
+// below `requested`); 0 when none does.
+int FitGroupSize(const ModelConfig& config, int requested);
 
 // A plan giving every block the same width.
 BitPlan UniformBitPlan(const ModelConfig& config, int bits, int group_size);

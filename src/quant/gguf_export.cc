@@ -140,10 +140,21 @@ std::string DescribeGgufExport(const GgufExportReport& report, const std::string
     bytes += t.bytes;
   }
   std::string out;
-  char line[160];
+  char line[320];
   for (const auto& [name, v] : by_type) {
     std::snprintf(line, sizeof(line), "  %-5s %4lld tensors %12lld bytes\n", name.c_str(),
                   static_cast<long long>(v.first), static_cast<long long>(v.second));
+    out += line;
+  }
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, std::string>> fell_back;
+  for (const GgufTypeFallback& f : report.fallbacks) {
+    auto& [count, first] = fell_back[{std::string(Name(f.wanted)), std::string(Name(f.used))}];
+    if (count++ == 0) first = f.tensor;
+  }
+  for (const auto& [types, v] : fell_back) {
+    std::snprintf(line, sizeof(line), "  fallback %s -> %s: %lld tensors (rows do not fit %s blocks; e.g. %s)\n",
+                  types.first.c_str(), types.second.c_str(), static_cast<long long>(v.first),
+                  types.first.c_str(), v.second.c_str());
     out += line;
   }
   std::snprintf(line, sizeof(line),
@@ -183,6 +194,7 @@ Result<GgufExportReport> ExportGguf(Model& model, const QuantizeOptions& quant,
   // [block][projection]: the GGUF bytes, installed once every block is done (until then the
   // model computes with the same values in F32, which the calibration pushes through).
   std::vector<std::vector<GridQuantizedLinear>> quantized(static_cast<size_t>(c.num_layers));
+  std::map<const TensorView*, DType> wanted;  // the type each quantized tensor was asked for
   for (int l = 0; l < static_cast<int>(c.num_layers); ++l) {
     BlockReport report;
     report.block = l;
@@ -206,6 +218,8 @@ Result<GgufExportReport> ExportGguf(Model& model, const QuantizeOptions& quant,
       if (linear.is_packed()) return InvalidArgument("the model is already quantized");
       const int64_t rows = linear.w.rows(), cols = linear.w.cols();
       LIEQ_ASSIGN_OR_RETURN(DType type, GgufTypeForBits(report.bits, cols));
+      // Zero columns fit every type: the rule's own type, before fitting.
+      LIEQ_ASSIGN_OR_RETURN(wanted[&linear.w], GgufTypeForBits(report.bits, 0));
       LIEQ_ASSIGN_OR_RETURN(KQuantGrid grid,
                             KQuantGrid::Create(type, gptq ? kGptqFit : KFitOptions{}));
       const std::vector<float> w = ToF32(linear.w);
@@ -241,15 +255,17 @@ Result<GgufExportReport> ExportGguf(Model& model, const QuantizeOptions& quant,
   // Embeddings and head: RTN in the chosen grids.
   const DType head_type = FitTypeToRow(options.head_type, c.hidden_size);
   const bool tied = c.tie_word_embeddings;
-  const DType embed_type = FitTypeToRow(
-      options.embed_type.value_or(tied ? options.head_type : DType::kQ4_K), c.hidden_size);
+  const DType embed_wanted = options.embed_type.value_or(tied ? options.head_type : DType::kQ4_K);
+  const DType embed_type = FitTypeToRow(embed_wanted, c.hidden_size);
   const TensorView embed_src = model.weights.embed, head_src = model.weights.lm_head;
   LIEQ_ASSIGN_OR_RETURN(model.weights.embed, QuantizeMatrix(model, embed_src, embed_type, pool));
+  wanted[&model.weights.embed] = embed_wanted;
   if (tied && embed_type == head_type) {
     model.weights.lm_head = model.weights.embed;
   } else {
     c.tie_word_embeddings = false;  // untied: output.weight is written at its own type
     LIEQ_ASSIGN_OR_RETURN(model.weights.lm_head, QuantizeMatrix(model, head_src, head_type, pool));
+    wanted[&model.weights.lm_head] = options.head_type;
   }
 
   GgufWriteOptions write;
@@ -257,6 +273,12 @@ Result<GgufExportReport> ExportGguf(Model& model, const QuantizeOptions& quant,
   write.write = options.write;
   LIEQ_RETURN_IF_ERROR(WriteGgufModel(model, path, write));
   GgufExportReport report = SizeGgufTensors(model);
+  ForEachTensor(model.config, model.weights, [&](TensorSlot& slot) {
+    const auto it = wanted.find(slot.view);
+    if (it != wanted.end() && it->second != slot.view->dtype) {
+      report.fallbacks.push_back({slot.gguf_name, it->second, slot.view->dtype});
+    }
+  });
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
   report.file_bytes = ec ? 0 : static_cast<int64_t>(size);

@@ -56,8 +56,16 @@ struct GgufTensorReport {
   int64_t bytes = 0;
 };
 
+// A tensor stored in another type than asked for, because its rows do not split into the
+// asked type's blocks (e.g. a K type on an input dimension that is not a multiple of 256).
+struct GgufTypeFallback {
+  std::string tensor;  // GGUF name, e.g. "blk.0.ffn_down.weight"
+  DType wanted = DType::kF32;
+  DType used = DType::kF32;
+};
 struct GgufExportReport {
   std::vector<GgufTensorReport> tensors;  // in file order
+  std::vector<GgufTypeFallback> fallbacks;  // in file order
   int64_t tensor_bytes = 0;               // Σ bytes of every tensor
   int64_t weights = 0;                    // Σ elements of every tensor
   int64_t file_bytes = 0;                 // the file's size (metadata and padding included)
@@ -78,7 +86,8 @@ Result<GgufExportReport> ExportGguf(Model& model, const QuantizeOptions& quant,
 // q4_k, q5_k, q6_k (any case). `flag` names the option in the error.
 Result<DType> ParseGgufTensorType(const std::string& name, const std::string& flag);
 
-// One line per type (tensor count, bytes) and the totals, for the CLI.
+// One line per type (tensor count, bytes), one per kind of type fallback (count and the first
+// tensor), and the totals, for the CLI.
 std::string DescribeGgufExport(const GgufExportReport& report, const std::string& path);
 
 // Sizes of the tensors `model` would be written with (its current dtypes), as in the report.

@@ -1,0 +1,34 @@
+// Where a pipeline run puts things, all derived from -o OUT:
+//   OUT                      the quantized model: a GGUF file (OUT ends in .gguf) or a folder
+//   STEM.plan.json           the BitPlan             (STEM: OUT without .gguf)
+//   STEM.diagnostics.json    the diagnostics (when the run diagnosed), and STEM.diagnostics.md
+//   STEM.summary.json        the run's summary (what report.html is rendered from)
+//   STEM.lieq-cache/         the default resume cache, removed once the run succeeds
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace lieq {
+
+enum class OutputFormat { kLieq, kGguf };
+
+// gguf when `name` is "gguf", lieq when "lieq"; empty: by OUT's extension (.gguf or a folder).
+// Unknown names return false.
+bool ResolveOutputFormat(const std::string& name, const std::string& out, OutputFormat* format);
+
+struct OutputFiles {
+  std::string model;
+  std::string plan;
+  std::string diagnostics;
+  std::string diagnostics_report;
+  std::string summary;
+  std::string default_cache;
+};
+
+OutputFiles OutputFilesFor(const std::string& out);
+
+// Bytes of a file, or of every regular file under a folder (0 when absent).
+uint64_t PathBytes(const std::string& path);
+
+}  // namespace lieq

@@ -1,0 +1,77 @@
+// The whole LieQ pipeline in one call, as values from stage to stage:
+//   calibration set -> diagnostics -> BitPlan -> quantized model -> export
+// `lieq quantize` is a front end that parses flags into PipelineOptions and calls RunPipeline;
+// another front end can call the same function. Every stage reuses the resume caches of
+// diagnose (analysis/diagnose_cache.h) and quantize (quant/block_cache.h), kept in one work
+// folder (STEM.lieq-cache by default, pipeline/output_files.h), so an interrupted run resumes.
+// Outputs are written atomically (core/atomic_file.h, core/folder_output.h): an interrupted
+// run leaves no partial output.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/status.h"
+#include "model/model.h"
+#include "pipeline/pipeline_summary.h"
+#include "pipeline/progress.h"
+#include "plan/bit_plan.h"
+#include "quant/model_quantizer.h"
+
+namespace lieq {
+
+struct PipelineOptions {
+  std::string model;
+  std::string out;     // a .gguf file or a folder (docs/QUANT_FORMAT.md)
+  std::string format;  // lieq | gguf; empty: by out's extension
+  bool force = false;
+
+  // The plan: exactly one of plan_file, budget, uniform.
+  std::string plan_file;
+  std::string budget;  // average bits over block linear weights, e.g. "2.25"
+  int uniform = 0;
+  std::string bits = "2,4";       // --budget: candidate widths
+  std::string rank_by = "proxy";  // planner.h's kRankByNames
+  std::string rule;               // planner.h's default when empty
+  std::string diagnostics_file;   // scores from an earlier `lieq diagnose`; empty: measured here
+  int group_size = 0;             // 0: the plan file's, else 128; fitted to the model
+
+  // Calibration (GPTQ/AWQ windows and the diagnostics' windows).
+  std::string calib;  // empty: the built-in text (pipeline/calibration_source.h)
+  int64_t calib_samples = 128;
+  int64_t calib_seq = 0;  // 0: 2048 capped at the model's context
+  int64_t calib_docs = 500;
+  int64_t diagnose_samples = 16;
+  int64_t diagnose_seq = 512;  // capped at the model's context
+  uint64_t seed = 0;
+
+  // The back-end.
+  QuantMethod method = QuantMethod::kGptq;
+  bool act_order = false;
+  double damp = 0.01;
+  bool rtn_clip = false;
+  int awq_grid = 20;
+  std::string embed_type;  // gguf: token_embd type (default: the head's when tied)
+  std::string head_type = "q6_K";
+
+  std::string cache_dir;    // empty: STEM.lieq-cache, removed after a successful run
+  bool keep_cache = false;  // keep the default cache after success
+  bool allow_nonfinite = false;
+  int threads = 1;
+};
+
+// Checks a front end adds before the long work (cli/preflight.h): `after_load` once the model is
+// loaded (e.g. an already quantized model), `before_quantize` once the plan is known (memory,
+// room for the output). Either may be empty.
+struct PipelineChecks {
+  std::function<Status(const Model& model)> after_load;
+  std::function<Status(const Model& model, const BitPlan& plan)> before_quantize;
+};
+
+// Runs every stage and writes OUT, STEM.plan.json, STEM.diagnostics.json/.md (when diagnosed)
+// and STEM.summary.json. Progress and notes go to `progress`.
+Result<PipelineSummary> RunPipeline(const PipelineOptions& options, Progress& progress,
+                                    const PipelineChecks& checks = {});
+
+}  // namespace lieq

@@ -1,0 +1,48 @@
+// What a pipeline run did, for people (the summary printed at the end) and for tools
+// (STEM.summary.json, which report.html is rendered from together with the BitPlan and the
+// diagnostics).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+namespace lieq {
+
+struct StageTime {
+  std::string stage;  // calibration, diagnostics, plan, quantize, export, ...
+  double seconds = 0;
+};
+
+// A tensor the GGUF export stored in another type than the width asked for (shapes).
+struct TypeFallback {
+  std::string tensor;
+  std::string wanted, used;
+};
+
+struct PipelineSummary {
+  std::string model, out, format, method;
+  std::string plan_file, diagnostics_file, diagnostics_report, summary_file;
+  std::string calibration;  // the user's file, or the built-in text's name
+  std::vector<int> bits;    // [L]
+  std::string rank_by, rule;
+  double budget = 0;
+  int group_size = 0;
+  int group_size_requested = 0;  // when it did not fit the model (0: as requested)
+  double avg_bits_linear = 0;    // over block linear weights
+  double avg_bits_file = 0;      // over every weight of the output
+  uint64_t bytes_before = 0, bytes_after = 0;
+  std::vector<StageTime> stages;
+  std::vector<TypeFallback> fallbacks;
+  std::vector<std::string> notes;  // said once on stderr as well
+  double total_seconds = 0;
+  int threads = 0;
+};
+
+nlohmann::json PipelineSummaryToJson(const PipelineSummary& summary);
+
+// A few lines: widths per block, average bits, sizes, time per stage, the files written.
+std::string DescribePipelineSummary(const PipelineSummary& summary);
+
+}  // namespace lieq
