@@ -152,7 +152,8 @@ std::string DescribeGgufExport(const GgufExportReport& report, const std::string
     if (count++ == 0) first = f.tensor;
   }
   for (const auto& [types, v] : fell_back) {
-    std::snprintf(line, sizeof(line), "  fallback %s -> %s: %lld tensors (rows do not fit %s blocks; e.g. %s)\n",
+    std::snprintf(line, sizeof(line),
+                  "  fallback %s -> %s: %lld tensors (rows do not fit %s blocks; e.g. %s)\n",
                   types.first.c_str(), types.second.c_str(), static_cast<long long>(v.first),
                   types.first.c_str(), v.second.c_str());
     out += line;
