@@ -1,10 +1,13 @@
-// lieq plan (--diagnostics FILE | MODEL --calib FILE) --budget B: one bit-width per block
+// lieq plan (--diagnostics FILE | MODEL [--calib FILE]) --budget B: one bit-width per block
 // (a BitPlan JSON) by LieQ's allocation rule (src/plan/planner.h).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
+
+#include <unistd.h>
 
 #include "analysis/diagnostics.h"
 #include "analysis/run_diagnostics.h"
@@ -12,6 +15,7 @@
 #include "cli/preflight.h"
 #include "core/atomic_file.h"
 #include "io/model_loader.h"
+#include "pipeline/calibration_source.h"
 #include "plan/bit_plan.h"
 #include "plan/model_sizes.h"
 #include "plan/plan_scores.h"
@@ -68,13 +72,12 @@ Status RunPlan(const PlanCliOptions& o) {
   } else {
     LIEQ_RETURN_IF_ERROR(PreflightModelPath(o.model));
     if (needs_scores) {
-      if (o.diagnose.calib.empty()) {
-        return InvalidArgument("--rank-by " + o.rank_by + " from MODEL needs --calib FILE");
-      }
       if (o.rank_by != "proxy" && o.diagnose.eval_text.empty()) {
         return InvalidArgument("--rank-by " + o.rank_by + " from MODEL needs --eval-text FILE");
       }
-      LIEQ_RETURN_IF_ERROR(PreflightCalibration(o.diagnose.calib, "--calib", 0));
+      if (!o.diagnose.calib.empty()) {
+        LIEQ_RETURN_IF_ERROR(PreflightCalibration(o.diagnose.calib, "--calib", 0));
+      }
       if (!o.diagnose.eval_text.empty()) {
         LIEQ_RETURN_IF_ERROR(PreflightInputFile(o.diagnose.eval_text, "--eval-text"));
       }
@@ -89,7 +92,7 @@ Status RunPlan(const PlanCliOptions& o) {
   request.seed = o.seed;
   request.group_size = o.group_size;
   ModelSizes sizes;
-  std::string model_name, diagnostics_name;
+  std::string model_name, diagnostics_name, calibration;
   std::optional<ModelConfig> config;
   if (!o.diagnostics.empty()) {
     LIEQ_ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(o.diagnostics));
@@ -105,7 +108,16 @@ Status RunPlan(const PlanCliOptions& o) {
     config = model.config;
     model_name = o.model;
     if (needs_scores) {
+      // No --calib: the built-in text (pipeline/calibration_source.h), written to a temporary
+      // folder of this user's for the diagnosis to read.
+      LIEQ_ASSIGN_OR_RETURN(
+          const CalibrationSource source,
+          ResolveCalibrationSource(o.diagnose.calib, (std::filesystem::temp_directory_path() /
+                                                      ("lieq-" + std::to_string(::getuid())))
+                                                         .string()));
+      calibration = source.name;
       DiagnoseSettings settings = o.diagnose;
+      settings.calib = source.path;
       settings.model = o.model;
       settings.seed = o.seed;
       if (settings.eval_ctx == 0) settings.eval_ctx = settings.seq;
@@ -122,6 +134,7 @@ Status RunPlan(const PlanCliOptions& o) {
   LIEQ_ASSIGN_OR_RETURN(BitPlan plan, PlanBits(request));
   plan.model = model_name;
   plan.diagnostics = diagnostics_name;
+  plan.calibration = calibration;
   plan.avg_bits_file = AverageBitsFile(sizes, plan.bits, plan.group_size);
   if (config) LIEQ_RETURN_IF_ERROR(ValidateBitPlan(plan, *config).WithContext(o.model));
 
@@ -171,7 +184,8 @@ void RegisterPlan(CLI::App& root, Status& result) {
                   "the blocks' bytes); default: optimal for kl or 3+ widths, else paper");
   app->add_option("--seed", opts->seed, "Seed for --rank-by random (and calibration)");
   app->add_option("--group-size", opts->group_size, "Quantization group size (32, 64, 128)");
-  app->add_option("--calib", opts->diagnose.calib, "Calibration file (planning from MODEL)");
+  app->add_option("--calib", opts->diagnose.calib,
+                  "Calibration text (planning from MODEL; default: the built-in text)");
   app->add_option("--samples", opts->diagnose.samples, "Calibration windows (default 16)")
       ->check(CLI::PositiveNumber);
   app->add_option("--seq", opts->diagnose.seq, "Tokens per window (default 512)")

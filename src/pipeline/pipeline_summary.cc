@@ -18,8 +18,13 @@ std::string WidthRuns(const std::vector<int>& bits) {
   for (size_t i = 0; i < bits.size();) {
     size_t j = i;
     while (j + 1 < bits.size() && bits[j + 1] == bits[i]) ++j;
-    out += (out.empty() ? "" : ", ") + std::to_string(i) + (j > i ? "-" + std::to_string(j) : "") +
-           ": " + std::to_string(bits[i]);
+    char run[48];
+    if (j > i) {
+      std::snprintf(run, sizeof(run), "%s%zu-%zu: %d", out.empty() ? "" : ", ", i, j, bits[i]);
+    } else {
+      std::snprintf(run, sizeof(run), "%s%zu: %d", out.empty() ? "" : ", ", i, bits[i]);
+    }
+    out += run;
     i = j + 1;
   }
   return out;
