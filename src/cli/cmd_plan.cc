@@ -135,6 +135,15 @@ Status RunPlan(const PlanCliOptions& o) {
   plan.model = model_name;
   plan.diagnostics = diagnostics_name;
   plan.calibration = calibration;
+  if (config) {  // a group that does not fit the shapes falls back, as in `lieq quantize`
+    const int fitted = FitGroupSize(*config, plan.group_size);
+    if (fitted != 0 && fitted != plan.group_size) {
+      std::fprintf(stderr, "note: group size %d does not divide every linear layer's input "
+                   "dimension; using group size %d\n", plan.group_size, fitted);
+      plan.group_size_requested = plan.group_size;
+      plan.group_size = fitted;
+    }
+  }
   plan.avg_bits_file = AverageBitsFile(sizes, plan.bits, plan.group_size);
   if (config) LIEQ_RETURN_IF_ERROR(ValidateBitPlan(plan, *config).WithContext(o.model));
 

@@ -14,10 +14,6 @@ std::string SharedDataDir() {
   return LIEQ_DEFAULT_SHARED_DIR;
 }
 
-std::string DefaultCalibrationFile() {
-  return SharedDataDir() + "/data/calib/c4-train-00000-head1000.jsonl";
-}
-
 std::string DefaultTaskDir() { return SharedDataDir() + "/data/tasks"; }
 
 std::string SharedDataHint(const std::string& flag) {

@@ -9,9 +9,6 @@ namespace lieq::cli {
 
 std::string SharedDataDir();
 
-// SharedDataDir()/data/calib/c4-train-00000-head1000.jsonl: --calib of quantize and plan.
-std::string DefaultCalibrationFile();
-
 // SharedDataDir()/data/tasks: --data-dir of eval.
 std::string DefaultTaskDir();
 

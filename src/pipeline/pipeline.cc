@@ -85,9 +85,12 @@ Status CheckOptions(const PipelineOptions& o, OutputFormat format) {
   return Status::Ok();
 }
 
-// Sidecar files are replaced only with --force, as the model output is.
+// The sidecar files describe the output being written, so an older run's are replaced with it
+// (files only: core/output_path.h never replaces a folder or a special file).
+constexpr WriteOptions kSidecarWrite{.overwrite = true};
+
 Status CheckSidecars(const Run& run, bool diagnoses) {
-  const WriteOptions write{.overwrite = run.o.force};
+  const WriteOptions write = kSidecarWrite;
   LIEQ_RETURN_IF_ERROR(CheckOutputWritable(run.files.plan, write));
   LIEQ_RETURN_IF_ERROR(CheckOutputWritable(run.files.summary, write));
   if (diagnoses) {
@@ -373,8 +376,8 @@ Status QuantizeAndExport(Run& run, Model& model, const BitPlan& plan, Calibratio
 
 // The BitPlan, the diagnostics and the summary next to the output, each written atomically.
 Status WriteSidecars(Run& run, const BitPlan& plan, const Diagnosis* diagnosis) {
-  const WriteOptions write{.overwrite = run.o.force};
-  LIEQ_RETURN_IF_ERROR(WriteBitPlan(plan, run.files.plan, run.o.force));
+  const WriteOptions write = kSidecarWrite;
+  LIEQ_RETURN_IF_ERROR(WriteBitPlan(plan, run.files.plan, write.overwrite));
   if (diagnosis != nullptr) {
     LIEQ_RETURN_IF_ERROR(
         WriteTextFileAtomically(run.files.diagnostics, diagnosis->json.dump(2) + "\n", write));

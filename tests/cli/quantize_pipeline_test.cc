@@ -1,0 +1,157 @@
+// Issue 19, through the `lieq` executable: one command runs calibration (built-in by default),
+// diagnostics, plan, GPTQ and export; the group size and GGUF types fall back to what the shapes
+// allow and say so; the plan, diagnostics and summary land next to the output; an interrupted
+// run resumes from the cache; --quiet is quiet; bad calibration input names the file.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace lieq {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CmdResult {
+  int code;
+  std::string output;
+};
+
+CmdResult Lieq(const std::string& args) {
+  CmdResult r;
+  r.code = testing::RunCommand(testing::LieqBinary() + " " + args, &r.output);
+  return r;
+}
+
+bool Has(const CmdResult& r, const std::string& text) {
+  return r.output.find(text) != std::string::npos;
+}
+
+nlohmann::json ReadJson(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
+}
+
+// Small calibration and diagnosis, so that every run takes a second or two.
+const char* const kSmall =
+    " --calib-samples 4 --calib-seq 64 --diagnose-samples 2 --diagnose-seq 64 -t 2";
+
+class QuantizePipeline : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(testing::TempDir());
+    // hidden 64, intermediate 192: group 128 and the 256-column K types do not fit.
+    const CmdResult made =
+        Lieq("make-random --like tiny-qwen3 --seed 5 --tokenizer " + testing::SharedDir() +
+             "/tokenizers/qwen3/tokenizer.json -o " + Path("m"));
+    ASSERT_EQ(made.code, 0) << made.output;
+  }
+  static std::string Path(const std::string& name) { return *dir_ + "/" + name; }
+  static std::string* dir_;
+};
+std::string* QuantizePipeline::dir_ = nullptr;
+
+TEST_F(QuantizePipeline, BudgetToGgufInOneCommandWithBuiltInCalibration) {
+  const CmdResult r = Lieq("quantize " + Path("m") + " --budget 3 -o " + Path("b.gguf") + kSmall);
+  ASSERT_EQ(r.code, 0) << r.output;
+  // Every stage ran, on the built-in text, and the summary says what happened.
+  EXPECT_TRUE(Has(r, "built-in:data/calibration/default.txt")) << r.output;
+  EXPECT_TRUE(Has(r, "[diagnose] block  1 of 2")) << r.output;
+  EXPECT_TRUE(Has(r, "[quantize] block  1 of 2")) << r.output;
+  EXPECT_TRUE(Has(r, "bits per block")) << r.output;
+  EXPECT_TRUE(Has(r, "MiB ->")) << r.output;
+  EXPECT_TRUE(Has(r, "diagnose")) << r.output;
+  // The fallbacks are said once and recorded.
+  EXPECT_TRUE(Has(r, "note: group size 128 does not divide")) << r.output;
+  EXPECT_TRUE(Has(r, "fell back to another GGUF type")) << r.output;
+  EXPECT_TRUE(fs::exists(Path("b.gguf")));
+  const nlohmann::json plan = ReadJson(Path("b.plan.json"));
+  EXPECT_EQ(plan["format"], "lieq-bitplan");
+  EXPECT_EQ(plan["bits"].size(), 2u);
+  EXPECT_EQ(plan["rank_by"], "proxy");
+  EXPECT_EQ(plan["group_size"], 64);
+  EXPECT_EQ(plan["group_size_requested"], 128);
+  EXPECT_EQ(plan["calibration"], "built-in:data/calibration/default.txt");
+  EXPECT_EQ(plan["diagnostics"], Path("b.diagnostics.json"));
+  const nlohmann::json diagnostics = ReadJson(Path("b.diagnostics.json"));
+  EXPECT_TRUE(diagnostics.contains("sizes"));
+  EXPECT_TRUE(fs::exists(Path("b.diagnostics.md")));
+  const nlohmann::json summary = ReadJson(Path("b.summary.json"));
+  EXPECT_EQ(summary["format"], "lieq-summary");
+  EXPECT_EQ(summary["output_format"], "gguf");
+  EXPECT_EQ(summary["bits"], plan["bits"]);
+  EXPECT_DOUBLE_EQ(summary["avg_bits_linear"].get<double>(), 3.0);
+  EXPECT_GT(summary["bytes_before"].get<double>(), summary["bytes_after"].get<double>());
+  EXPECT_FALSE(summary["type_fallbacks"].empty());
+  EXPECT_EQ(summary["stages"].size(), 5u) << summary["stages"];
+  // The default resume cache is gone after success.
+  EXPECT_FALSE(fs::exists(Path("b.lieq-cache")));
+}
+
+TEST_F(QuantizePipeline, UniformOnAHidden64ModelFallsBackToGroup64) {
+  const CmdResult r = Lieq("quantize " + Path("m") + " --uniform 2 -o " + Path("u2") + kSmall);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(Has(r, "using group size 64")) << r.output;
+  const CmdResult inspect = Lieq("inspect " + Path("u2") + " --json");
+  ASSERT_EQ(inspect.code, 0) << inspect.output;
+  EXPECT_EQ(nlohmann::json::parse(inspect.output)["block_weight_types"],
+            nlohmann::json({"int2/g64", "int2/g64"}));
+  EXPECT_EQ(ReadJson(Path("u2.summary.json"))["group_size_requested"], 128);
+}
+
+TEST_F(QuantizePipeline, QuietPrintsNothingAndJsonPrintsTheSummary) {
+  const CmdResult quiet =
+      Lieq("quantize " + Path("m") + " --uniform 4 --method rtn -q -o " + Path("quiet"));
+  ASSERT_EQ(quiet.code, 0) << quiet.output;
+  EXPECT_EQ(quiet.output, "");
+  const CmdResult json =
+      Lieq("quantize " + Path("m") + " --uniform 4 --method rtn --quiet --json -o " + Path("json"));
+  ASSERT_EQ(json.code, 0) << json.output;
+  EXPECT_EQ(nlohmann::json::parse(json.output)["format"], "lieq-summary");
+}
+
+TEST_F(QuantizePipeline, ResumesFromTheCacheAfterAnInterruptedRun) {
+  const std::string cache = " --cache-dir " + Path("cache");
+  const CmdResult first =
+      Lieq("quantize " + Path("m") + " --budget 3 -o " + Path("r") + kSmall + cache);
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_TRUE(fs::exists(Path("cache")));  // a cache the user named is kept
+  // As if the run had been interrupted before the export: the output is missing.
+  fs::remove_all(Path("r"));
+  const CmdResult again =
+      Lieq("quantize " + Path("m") + " --budget 3 -o " + Path("r") + kSmall + cache);
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_TRUE(Has(again, "block  0 of 2: ")) << again.output;
+  EXPECT_TRUE(Has(again, "cached")) << again.output;
+  EXPECT_FALSE(Has(again, "[diagnose] block")) << again.output;  // every proxy block cached
+  EXPECT_EQ(ReadJson(Path("r.plan.json"))["bits"], ReadJson(Path("r.summary.json"))["bits"]);
+}
+
+TEST_F(QuantizePipeline, BadCalibrationInputNamesTheFile) {
+  std::ofstream(Path("short.txt")) << "Too short to calibrate anything.";
+  const CmdResult too_short = Lieq("quantize " + Path("m") + " --budget 3 --calib " +
+                                   Path("short.txt") + " -o " + Path("s") + kSmall);
+  EXPECT_NE(too_short.code, 0);
+  EXPECT_TRUE(Has(too_short, Path("short.txt"))) << too_short.output;
+  EXPECT_TRUE(Has(too_short, "tokens")) << too_short.output;
+  const CmdResult missing = Lieq("quantize " + Path("m") + " --budget 3 --calib " +
+                                 Path("nowhere.jsonl") + " -o " + Path("s") + kSmall);
+  EXPECT_NE(missing.code, 0);
+  EXPECT_TRUE(Has(missing, "nowhere.jsonl")) << missing.output;
+  EXPECT_FALSE(fs::exists(Path("s")));
+  EXPECT_FALSE(fs::exists(Path("s.plan.json")));
+}
+
+TEST_F(QuantizePipeline, PlanFromModelNeedsNoCalibFlag) {
+  const CmdResult r =
+      Lieq("plan " + Path("m") + " --budget 3 --samples 2 --seq 64 -o " + Path("plan.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(ReadJson(Path("plan.json"))["calibration"], "built-in:data/calibration/default.txt");
+}
+
+}  // namespace
+}  // namespace lieq
