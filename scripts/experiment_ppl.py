@@ -125,7 +125,8 @@ class Experiment:
             cmd = [self.a.lieq, "quantize", self.a.model, *bits_args, "--method", method, "-o", path, "--force",
                    "--group-size", str(self.a.group_size), "--threads", str(self.a.threads), "--json"]
             if method != "rtn":
-                cmd += ["--calib-samples", str(self.a.calib_samples), "--calib-seq", str(self.a.calib_seq),
+                cmd += ["--calib", os.path.join(self.a.shared, "data/calib/c4-train-00000-head1000.jsonl"),
+                        "--calib-samples", str(self.a.calib_samples), "--calib-seq", str(self.a.calib_seq),
                         "--seed", str(self.a.seed)]
             out, secs = run(cmd)
             q = json.loads(out)
@@ -363,7 +364,8 @@ class BudgetExperiment(Experiment):
                    "-o", path, "--force", "--group-size", str(self.a.group_size), "--threads", str(self.a.threads),
                    "--json"]
             if self.a.budget_method != "rtn":
-                cmd += ["--calib-samples", str(self.a.calib_samples), "--calib-seq", str(self.a.calib_seq),
+                cmd += ["--calib", os.path.join(self.a.shared, "data/calib/c4-train-00000-head1000.jsonl"),
+                        "--calib-samples", str(self.a.calib_samples), "--calib-seq", str(self.a.calib_seq),
                         "--seed", str(self.a.seed)]
             out, secs = run(cmd)
             models[key] = {"bits": bits, "quantize_seconds": json.loads(out)["quantize_seconds"]}

@@ -1,4 +1,4 @@
-// lieq diagnose MODEL --calib FILE: LieQ's per-block diagnostics (ΔPPL, Δr, ΔE_k), block
+// lieq diagnose MODEL [--calib FILE]: LieQ's per-block diagnostics (ΔPPL, Δr, ΔE_k), block
 // scores, Spearman ρ of the proxy against ΔPPL; JSON, CSV, SVG charts and a Markdown report.
 #include <cmath>
 #include <cstdio>
@@ -15,6 +15,7 @@
 #include "core/folder_output.h"
 #include "io/model_loader.h"
 #include "model/finite_weights.h"
+#include "pipeline/calibration_source.h"
 #include "plan/model_sizes.h"
 #include "quant/block_quantizer.h"
 
@@ -92,7 +93,9 @@ Status RunDiagnose(DiagnoseCliOptions o) {
   if (!o.out_dir.empty()) LIEQ_RETURN_IF_ERROR(PreflightOutputFolder(o.out_dir, o.force));
   LIEQ_RETURN_IF_ERROR(CheckCacheOutsideOutput(o.settings.cache_dir, o.out_dir));
   LIEQ_RETURN_IF_ERROR(PreflightModelPath(o.settings.model));
-  LIEQ_RETURN_IF_ERROR(PreflightCalibration(o.settings.calib, "--calib", 0));
+  if (!o.settings.calib.empty()) {
+    LIEQ_RETURN_IF_ERROR(PreflightCalibration(o.settings.calib, "--calib", 0));
+  }
   if (!o.settings.eval_text.empty()) {
     LIEQ_RETURN_IF_ERROR(PreflightInputFile(o.settings.eval_text, "--eval-text"));
   }
@@ -112,10 +115,14 @@ Status RunDiagnose(DiagnoseCliOptions o) {
   if (!o.allow_nonfinite) {
     LIEQ_RETURN_IF_ERROR(CheckFiniteWeights(model, pool).WithContext(o.settings.model));
   }
+  // No --calib: the built-in text (pipeline/calibration_source.h), recorded by its name.
+  LIEQ_ASSIGN_OR_RETURN(const CalibrationSource calib,
+                        ResolveCalibrationSourceInTemp(o.settings.calib));
+  o.settings.calib = calib.path;
   std::fprintf(stderr, "%s: %lld blocks; calibration %lld x %lld tokens from %s; %d threads\n",
                o.settings.model.c_str(), static_cast<long long>(model.config.num_layers),
                static_cast<long long>(o.settings.samples), static_cast<long long>(o.settings.seq),
-               o.settings.calib.c_str(), threads);
+               calib.name.c_str(), threads);
   std::optional<SensitivityRequest> sensitivity;
   if (!o.settings.sensitivity_bits.empty()) {
     LIEQ_ASSIGN_OR_RETURN(sensitivity,
@@ -123,6 +130,7 @@ Status RunDiagnose(DiagnoseCliOptions o) {
   }
   LIEQ_ASSIGN_OR_RETURN(Diagnostics d, RunDiagnostics(model, o.settings, pool, stderr,
                                                       sensitivity ? &*sensitivity : nullptr));
+  d.settings.calib = calib.name;
   nlohmann::json j = DiagnosticsToJson(d);
   j["sizes"] = ModelSizesToJson(ModelSizesFromConfig(model.config, StoredBits(model)));
   j["threads"] = threads;
@@ -162,8 +170,8 @@ void RegisterDiagnose(CLI::App& root, Status& result) {
   app->add_option("model", s.model, "Hugging Face folder or GGUF file")->required();
   app->add_option("--calib", s.calib,
                   "Calibration text: JSON lines with \"text\" (e.g. ../shared/data/calib/"
-                  "c4-train-00000-head1000.jsonl) or a plain text file")
-      ->required();
+                  "c4-train-00000-head1000.jsonl), a plain text file or a folder of them "
+                  "(default: the built-in text, data/calibration/default.txt)");
   app->add_option("--samples", s.samples, "Calibration windows (default 16)")
       ->check(CLI::PositiveNumber);
   app->add_option("--seq", s.seq, "Tokens per calibration window (default 512)")

@@ -3,11 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
-
-#include <unistd.h>
 
 #include "analysis/diagnostics.h"
 #include "analysis/run_diagnostics.h"
@@ -108,13 +105,9 @@ Status RunPlan(const PlanCliOptions& o) {
     config = model.config;
     model_name = o.model;
     if (needs_scores) {
-      // No --calib: the built-in text (pipeline/calibration_source.h), written to a temporary
-      // folder of this user's for the diagnosis to read.
-      LIEQ_ASSIGN_OR_RETURN(
-          const CalibrationSource source,
-          ResolveCalibrationSource(o.diagnose.calib, (std::filesystem::temp_directory_path() /
-                                                      ("lieq-" + std::to_string(::getuid())))
-                                                         .string()));
+      // No --calib: the built-in text (pipeline/calibration_source.h).
+      LIEQ_ASSIGN_OR_RETURN(const CalibrationSource source,
+                            ResolveCalibrationSourceInTemp(o.diagnose.calib));
       calibration = source.name;
       DiagnoseSettings settings = o.diagnose;
       settings.calib = source.path;
@@ -138,8 +131,10 @@ Status RunPlan(const PlanCliOptions& o) {
   if (config) {  // a group that does not fit the shapes falls back, as in `lieq quantize`
     const int fitted = FitGroupSize(*config, plan.group_size);
     if (fitted != 0 && fitted != plan.group_size) {
-      std::fprintf(stderr, "note: group size %d does not divide every linear layer's input "
-                   "dimension; using group size %d\n", plan.group_size, fitted);
+      std::fprintf(stderr,
+                   "note: group size %d does not divide every linear layer's input "
+                   "dimension; using group size %d\n",
+                   plan.group_size, fitted);
       plan.group_size_requested = plan.group_size;
       plan.group_size = fitted;
     }

@@ -1,5 +1,7 @@
 #include "pipeline/calibration_source.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "core/atomic_file.h"
@@ -27,6 +29,14 @@ Result<CalibrationSource> ResolveCalibrationSource(const std::string& calib,
                                                  WriteOptions{.overwrite = true}));
   }
   return source;
+}
+
+Result<CalibrationSource> ResolveCalibrationSourceInTemp(const std::string& calib) {
+  std::error_code ec;
+  const std::filesystem::path temp = std::filesystem::temp_directory_path(ec);
+  const std::string dir =
+      (ec ? std::filesystem::path("/tmp") : temp).string() + "/lieq-" + std::to_string(::getuid());
+  return ResolveCalibrationSource(calib, dir);
 }
 
 }  // namespace lieq

@@ -29,4 +29,8 @@ struct CalibrationSource {
 Result<CalibrationSource> ResolveCalibrationSource(const std::string& calib,
                                                    const std::string& work_dir);
 
+// The same with this user's folder under the system's temporary folder (lieq-<uid>), for
+// commands with no output of their own to work next to (plan, diagnose).
+Result<CalibrationSource> ResolveCalibrationSourceInTemp(const std::string& calib);
+
 }  // namespace lieq

@@ -341,18 +341,16 @@ Status QuantizeAndExport(Run& run, Model& model, const BitPlan& plan, Calibratio
     LIEQ_ASSIGN_OR_RETURN(GgufExportReport report, ExportGguf(model, options, gguf, o.out, pool));
     run.progress.End();
     run.Time("quantize+export", start);
+    run.summary.quantize_seconds = run.summary.stages.back().seconds;
     run.summary.avg_bits_file = report.bits_per_weight();
     for (const GgufTypeFallback& f : report.fallbacks) {
       run.summary.fallbacks.push_back(
           {f.tensor, std::string(Name(f.wanted)), std::string(Name(f.used))});
     }
-    if (!report.fallbacks.empty()) {
-      run.Note(std::to_string(report.fallbacks.size()) +
-               " tensors fell back to another GGUF type because their rows do not split into "
-               "the asked type's blocks (first: " +
-               run.summary.fallbacks[0].tensor + " " + run.summary.fallbacks[0].wanted + " -> " +
-               run.summary.fallbacks[0].used + "; all in the summary)");
-    }
+    // Bytes per type and one line per kind of fallback (all of them in the summary).
+    std::string described = DescribeGgufExport(report, o.out);
+    if (!described.empty() && described.back() == '\n') described.pop_back();
+    run.progress.Note(described);
     return Status::Ok();
   }
   if (!run.work_dir.empty()) {
@@ -362,6 +360,7 @@ Status QuantizeAndExport(Run& run, Model& model, const BitPlan& plan, Calibratio
   LIEQ_ASSIGN_OR_RETURN(PackedBlocks packed, QuantizeModel(model, options, pool));
   run.progress.End();
   run.Time("quantize", start);
+  run.summary.quantize_seconds = run.summary.stages.back().seconds;
   start = Clock::now();
   QuantizationConfig qc;
   qc.method = QuantMethodName(o.method);

@@ -62,6 +62,7 @@ nlohmann::json PipelineSummaryToJson(const PipelineSummary& s) {
           {"stages", stages},
           {"type_fallbacks", fallbacks},
           {"notes", s.notes},
+          {"quantize_seconds", s.quantize_seconds},
           {"total_seconds", s.total_seconds},
           {"threads", s.threads}};
 }

@@ -36,6 +36,7 @@ struct PipelineSummary {
   std::vector<StageTime> stages;
   std::vector<TypeFallback> fallbacks;
   std::vector<std::string> notes;  // said once on stderr as well
+  double quantize_seconds = 0;     // the quantize stage (with the export for GGUF)
   double total_seconds = 0;
   int threads = 0;
 };

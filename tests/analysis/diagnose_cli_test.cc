@@ -199,7 +199,7 @@ TEST_F(DiagnoseCliTest, PlanErrors) {
       {diag + " --budget 3 --rank-by best", "--rank-by 'best' is unknown"},
       {diag + " --budget 3 --bits 2,7", "width 7 is not supported"},
       {" --budget 3", "give either MODEL or --diagnostics"},
-      {Path("m") + " --budget 3", "needs --calib"},
+      {Path("m") + " --budget 3 --rank-by ppl", "needs --eval-text"},
   };
   for (const auto& [args, message] : cases) {
     const CmdResult r = Lieq(std::string("plan ") + args);
