@@ -56,4 +56,10 @@ int RunCommand(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+LieqRun RunLieq(const std::string& args) {
+  LieqRun r;
+  r.code = RunCommand(LieqBinary() + " " + args, &r.output);
+  return r;
+}
+
 }  // namespace lieq::testing

@@ -36,4 +36,12 @@ inline constexpr bool kAddressSanitizer = false;
 // Runs a shell command; returns its exit status and fills `output` with stdout+stderr.
 int RunCommand(const std::string& command, std::string* output);
 
+// `lieq ARGS` (LieqBinary()): its exit status and stdout+stderr.
+struct LieqRun {
+  int code = -1;
+  std::string output;
+  bool Has(const std::string& text) const { return output.find(text) != std::string::npos; }
+};
+LieqRun RunLieq(const std::string& args);
+
 }  // namespace lieq::testing

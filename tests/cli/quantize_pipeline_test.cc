@@ -16,20 +16,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CmdResult {
-  int code;
-  std::string output;
-};
+using CmdResult = testing::LieqRun;
 
-CmdResult Lieq(const std::string& args) {
-  CmdResult r;
-  r.code = testing::RunCommand(testing::LieqBinary() + " " + args, &r.output);
-  return r;
-}
+CmdResult Lieq(const std::string& args) { return testing::RunLieq(args); }
 
-bool Has(const CmdResult& r, const std::string& text) {
-  return r.output.find(text) != std::string::npos;
-}
+bool Has(const CmdResult& r, const std::string& text) { return r.Has(text); }
 
 nlohmann::json ReadJson(const std::string& path) {
   std::ifstream in(path);
