@@ -387,6 +387,28 @@ Status WriteSidecars(Run& run, const BitPlan& plan, const Diagnosis* diagnosis) 
                                  PipelineSummaryToJson(run.summary).dump(2) + "\n", write);
 }
 
+// What the summary says of the run before the quantizer starts: the inputs, the plan, the files.
+void SummarizeRun(Run& run, const BitPlan& plan, const CalibrationSet& calib, bool diagnosed) {
+  PipelineSummary& s = run.summary;
+  s.model = run.o.model;
+  s.out = run.o.out;
+  s.format = run.format == OutputFormat::kGguf ? "gguf" : "lieq";
+  s.method = QuantMethodName(run.o.method);
+  s.calibration = calib.source.name;
+  s.bits = plan.bits;
+  s.rank_by = plan.rank_by;
+  s.rule = plan.rule;
+  s.budget = plan.budget;
+  s.group_size = plan.group_size;
+  s.group_size_requested = plan.group_size_requested;
+  s.avg_bits_linear = plan.avg_bits_linear;
+  s.threads = run.o.threads;
+  s.plan_file = run.files.plan;
+  s.diagnostics_file = diagnosed ? run.files.diagnostics : "";
+  s.diagnostics_report = diagnosed ? run.files.diagnostics_report : "";
+  s.summary_file = run.files.summary;
+}
+
 // Removes the default work folder after a successful run: only the files the caches and the
 // built-in calibration text put there, then the folder if that left it empty.
 void RemoveWorkFolder(const std::string& dir) {
@@ -454,28 +476,11 @@ Result<PipelineSummary> RunPipeline(const PipelineOptions& o, Progress& progress
   if (!calib.source.path.empty()) plan->calibration = calib.source.name;
   if (checks.before_quantize) LIEQ_RETURN_IF_ERROR(checks.before_quantize(model, *plan));
 
-  PipelineSummary& s = run.summary;
-  s.model = o.model;
-  s.out = o.out;
-  s.format = run.format == OutputFormat::kGguf ? "gguf" : "lieq";
-  s.method = QuantMethodName(o.method);
-  s.calibration = calib.source.name;
-  s.bits = plan->bits;
-  s.rank_by = plan->rank_by;
-  s.rule = plan->rule;
-  s.budget = plan->budget;
-  s.group_size = plan->group_size;
-  s.group_size_requested = plan->group_size_requested;
-  s.avg_bits_linear = plan->avg_bits_linear;
-  s.threads = o.threads;
-  s.plan_file = run.files.plan;
-  s.diagnostics_file = diagnosis ? run.files.diagnostics : "";
-  s.diagnostics_report = diagnosis ? run.files.diagnostics_report : "";
-  s.summary_file = run.files.summary;
+  SummarizeRun(run, *plan, calib, diagnosis.has_value());
   LIEQ_RETURN_IF_ERROR(QuantizeAndExport(run, model, *plan, calib, pool));
 
-  s.bytes_after = PathBytes(o.out);
-  s.total_seconds = SecondsSince(start);
+  run.summary.bytes_after = PathBytes(o.out);
+  run.summary.total_seconds = SecondsSince(start);
   LIEQ_RETURN_IF_ERROR(WriteSidecars(run, *plan, diagnosis ? &*diagnosis : nullptr));
   if (default_work_dir && !run.work_dir.empty() && !o.keep_cache) RemoveWorkFolder(run.work_dir);
   return std::move(run.summary);
