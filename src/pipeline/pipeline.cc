@@ -85,12 +85,31 @@ Status CheckOptions(const PipelineOptions& o, OutputFormat format) {
   return Status::Ok();
 }
 
-// The sidecar files describe the output being written, so an older run's are replaced with it
-// (files only: core/output_path.h never replaces a folder or a special file).
+// The sidecar files describe the output being written, so an older run's for the same output
+// are replaced with it (files only: core/output_path.h never replaces a folder or a special
+// file). Those of another output with the same stem (OUT and OUT.gguf) need --force.
 constexpr WriteOptions kSidecarWrite{.overwrite = true};
 
 Status CheckSidecars(const Run& run, bool diagnoses) {
   const WriteOptions write = kSidecarWrite;
+  std::error_code ec;
+  if (!run.o.force && std::filesystem::is_regular_file(run.files.summary, ec)) {
+    Result<nlohmann::json> previous = ReadJsonFile(run.files.summary);
+    std::string other = "?";
+    if (previous.ok() && previous->is_object() && previous->contains("output") &&
+        (*previous)["output"].is_string()) {
+      other = (*previous)["output"].get<std::string>();
+    }
+    const auto normal = [](std::string path) {
+      while (path.size() > 1 && path.back() == '/') path.pop_back();
+      std::error_code e;
+      return std::filesystem::absolute(path, e).lexically_normal();
+    };
+    if (normal(other) != normal(run.o.out)) {
+      return AlreadyExists(run.files.summary + " describes another output (" + other +
+                           "); use --force to replace it, or another -o");
+    }
+  }
   LIEQ_RETURN_IF_ERROR(CheckOutputWritable(run.files.plan, write));
   LIEQ_RETURN_IF_ERROR(CheckOutputWritable(run.files.summary, write));
   if (diagnoses) {

@@ -105,6 +105,20 @@ TEST_F(QuantizePipeline, QuietPrintsNothingAndJsonPrintsTheSummary) {
   EXPECT_EQ(nlohmann::json::parse(json.output)["format"], "lieq-summary");
 }
 
+TEST_F(QuantizePipeline, SidecarsOfAnotherOutputWithTheSameStemNeedForce) {
+  const std::string rtn = " --uniform 4 --method rtn -q -o ";
+  ASSERT_EQ(Lieq("quantize " + Path("m") + rtn + Path("same.gguf")).code, 0);
+  const CmdResult clash = Lieq("quantize " + Path("m") + rtn + Path("same"));
+  EXPECT_NE(clash.code, 0);
+  EXPECT_TRUE(Has(clash, "describes another output")) << clash.output;
+  EXPECT_FALSE(fs::exists(Path("same")));
+  ASSERT_EQ(Lieq("quantize " + Path("m") + rtn + Path("same") + " --force").code, 0);
+  EXPECT_EQ(ReadJson(Path("same.summary.json"))["output"], Path("same"));
+  // The same output again (e.g. after deleting it) replaces its own sidecars.
+  fs::remove_all(Path("same"));
+  EXPECT_EQ(Lieq("quantize " + Path("m") + rtn + Path("same")).code, 0);
+}
+
 TEST_F(QuantizePipeline, ResumesFromTheCacheAfterAnInterruptedRun) {
   const std::string cache = " --cache-dir " + Path("cache");
   const CmdResult first =
