@@ -19,7 +19,6 @@ bool ResolveOutputFormat(const std::string& name, const std::string& out, Output
 OutputFiles OutputFilesFor(const std::string& out) {
   std::string stem = out;
   while (stem.size() > 1 && stem.back() == '/') stem.pop_back();
-  if (fs::path(stem).extension() == ".gguf") stem.resize(stem.size() - 5);
   return {out,
           stem + ".plan.json",
           stem + ".diagnostics.json",

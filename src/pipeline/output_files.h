@@ -1,9 +1,10 @@
-// Where a pipeline run puts things, all derived from -o OUT:
-//   OUT                      the quantized model: a GGUF file (OUT ends in .gguf) or a folder
-//   STEM.plan.json           the BitPlan             (STEM: OUT without .gguf)
-//   STEM.diagnostics.json    the diagnostics (when the run diagnosed), and STEM.diagnostics.md
-//   STEM.summary.json        the run's summary (what report.html is rendered from)
-//   STEM.lieq-cache/         the default resume cache, removed once the run succeeds
+// Where a pipeline run puts things, all derived from -o OUT (the whole name, so that a folder
+// OUT and a file OUT.gguf side by side keep their own):
+//   OUT                     the quantized model: a GGUF file (OUT ends in .gguf) or a folder
+//   OUT.plan.json           the BitPlan
+//   OUT.diagnostics.json    the diagnostics (when the run diagnosed), and OUT.diagnostics.md
+//   OUT.summary.json        the run's summary (what report.html is rendered from)
+//   OUT.lieq-cache/         the default resume cache, removed once the run succeeds
 #pragma once
 
 #include <cstdint>

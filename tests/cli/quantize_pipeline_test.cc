@@ -60,18 +60,18 @@ TEST_F(QuantizePipeline, BudgetToGgufInOneCommandWithBuiltInCalibration) {
   EXPECT_TRUE(Has(r, "note: group size 128 does not divide")) << r.output;
   EXPECT_TRUE(Has(r, "fallback q6_K -> q8_0")) << r.output;  // the tied embeddings
   EXPECT_TRUE(fs::exists(Path("b.gguf")));
-  const nlohmann::json plan = ReadJson(Path("b.plan.json"));
+  const nlohmann::json plan = ReadJson(Path("b.gguf.plan.json"));
   EXPECT_EQ(plan["format"], "lieq-bitplan");
   EXPECT_EQ(plan["bits"].size(), 2u);
   EXPECT_EQ(plan["rank_by"], "proxy");
   EXPECT_EQ(plan["group_size"], 64);
   EXPECT_EQ(plan["group_size_requested"], 128);
   EXPECT_EQ(plan["calibration"], "built-in:data/calibration/default.txt");
-  EXPECT_EQ(plan["diagnostics"], Path("b.diagnostics.json"));
-  const nlohmann::json diagnostics = ReadJson(Path("b.diagnostics.json"));
+  EXPECT_EQ(plan["diagnostics"], Path("b.gguf.diagnostics.json"));
+  const nlohmann::json diagnostics = ReadJson(Path("b.gguf.diagnostics.json"));
   EXPECT_TRUE(diagnostics.contains("sizes"));
-  EXPECT_TRUE(fs::exists(Path("b.diagnostics.md")));
-  const nlohmann::json summary = ReadJson(Path("b.summary.json"));
+  EXPECT_TRUE(fs::exists(Path("b.gguf.diagnostics.md")));
+  const nlohmann::json summary = ReadJson(Path("b.gguf.summary.json"));
   EXPECT_EQ(summary["format"], "lieq-summary");
   EXPECT_EQ(summary["output_format"], "gguf");
   EXPECT_EQ(summary["bits"], plan["bits"]);
@@ -80,7 +80,7 @@ TEST_F(QuantizePipeline, BudgetToGgufInOneCommandWithBuiltInCalibration) {
   EXPECT_FALSE(summary["type_fallbacks"].empty());
   EXPECT_EQ(summary["stages"].size(), 5u) << summary["stages"];
   // The default resume cache is gone after success.
-  EXPECT_FALSE(fs::exists(Path("b.lieq-cache")));
+  EXPECT_FALSE(fs::exists(Path("b.gguf.lieq-cache")));
 }
 
 TEST_F(QuantizePipeline, UniformOnAHidden64ModelFallsBackToGroup64) {
@@ -105,18 +105,24 @@ TEST_F(QuantizePipeline, QuietPrintsNothingAndJsonPrintsTheSummary) {
   EXPECT_EQ(nlohmann::json::parse(json.output)["format"], "lieq-summary");
 }
 
-TEST_F(QuantizePipeline, SidecarsOfAnotherOutputWithTheSameStemNeedForce) {
+TEST_F(QuantizePipeline, SidecarsBelongToOneOutput) {
   const std::string rtn = " --uniform 4 --method rtn -q -o ";
+  // A folder and a GGUF file of the same name keep their own plan and summary.
   ASSERT_EQ(Lieq("quantize " + Path("m") + rtn + Path("same.gguf")).code, 0);
+  ASSERT_EQ(Lieq("quantize " + Path("m") + rtn + Path("same")).code, 0);
+  EXPECT_EQ(ReadJson(Path("same.gguf.summary.json"))["output"], Path("same.gguf"));
+  EXPECT_EQ(ReadJson(Path("same.summary.json"))["output"], Path("same"));
+  // The same output again (e.g. after deleting it) replaces its own sidecars...
+  fs::remove_all(Path("same"));
+  EXPECT_EQ(Lieq("quantize " + Path("m") + rtn + Path("same") + "/").code, 0);
+  // ... but a summary that describes another output is replaced only with --force.
+  fs::remove_all(Path("same"));
+  std::ofstream(Path("same.summary.json")) << R"({"output": "elsewhere"})";
   const CmdResult clash = Lieq("quantize " + Path("m") + rtn + Path("same"));
   EXPECT_NE(clash.code, 0);
-  EXPECT_TRUE(Has(clash, "describes another output")) << clash.output;
+  EXPECT_TRUE(Has(clash, "describes another output (elsewhere)")) << clash.output;
   EXPECT_FALSE(fs::exists(Path("same")));
-  ASSERT_EQ(Lieq("quantize " + Path("m") + rtn + Path("same") + " --force").code, 0);
-  EXPECT_EQ(ReadJson(Path("same.summary.json"))["output"], Path("same"));
-  // The same output again (e.g. after deleting it) replaces its own sidecars.
-  fs::remove_all(Path("same"));
-  EXPECT_EQ(Lieq("quantize " + Path("m") + rtn + Path("same")).code, 0);
+  EXPECT_EQ(Lieq("quantize " + Path("m") + rtn + Path("same") + " --force").code, 0);
 }
 
 TEST_F(QuantizePipeline, ResumesFromTheCacheAfterAnInterruptedRun) {
@@ -156,6 +162,16 @@ TEST_F(QuantizePipeline, PlanFromModelNeedsNoCalibFlag) {
       Lieq("plan " + Path("m") + " --budget 3 --samples 2 --seq 64 -o " + Path("plan.json"));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(ReadJson(Path("plan.json"))["calibration"], "built-in:data/calibration/default.txt");
+}
+
+// The built-in text must hold the default diagnosis (16 windows x 512 tokens, what `lieq quantize
+// --budget` measures) on a real tokenizer.
+TEST_F(QuantizePipeline, BuiltInTextIsLongEnoughForTheDefaultDiagnosis) {
+  const CmdResult r = Lieq("plan " + testing::RepoDir() +
+                           "/models/lieq-ref-qwen3-s --budget 2.25 -o " + Path("ref-plan.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(ReadJson(Path("ref-plan.json"))["calibration"],
+            "built-in:data/calibration/default.txt");
 }
 
 }  // namespace

@@ -58,10 +58,10 @@ TEST(DefaultCalibration, UserFileIsUsedAsIsAndDefaultIsWrittenOnce) {
 
 TEST(OutputFiles, SidecarsSitNextToTheOutput) {
   OutputFiles gguf = OutputFilesFor("out/model.gguf");
-  EXPECT_EQ(gguf.plan, "out/model.plan.json");
-  EXPECT_EQ(gguf.diagnostics, "out/model.diagnostics.json");
-  EXPECT_EQ(gguf.summary, "out/model.summary.json");
-  EXPECT_EQ(gguf.default_cache, "out/model.lieq-cache");
+  EXPECT_EQ(gguf.plan, "out/model.gguf.plan.json");
+  EXPECT_EQ(gguf.diagnostics, "out/model.gguf.diagnostics.json");
+  EXPECT_EQ(gguf.summary, "out/model.gguf.summary.json");
+  EXPECT_EQ(gguf.default_cache, "out/model.gguf.lieq-cache");
   OutputFiles folder = OutputFilesFor("out/q2/");
   EXPECT_EQ(folder.plan, "out/q2.plan.json");
   OutputFormat format;
