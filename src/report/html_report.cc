@@ -151,7 +151,7 @@ std::string PlanSection(const ReportInputs& in) {
       h += "<td>" + Number(d->proxy[l]) + "</td>";
       if (!d->ppl.empty()) h += "<td>" + Number(d->ppl[l]) + "</td>";
       if (!d->kl_widths.empty())
-        h += "<td>" + Number(d->kl[l].empty() ? NAN : d->kl[l].front()) + "</td>";
+        h += "<td>" + Number(d->kl[l].empty() ? std::nan("") : d->kl[l].front()) + "</td>";
     }
     h += "</tr>\n";
   }
