@@ -20,7 +20,7 @@ struct ReportCliOptions {
   std::string summary;
   std::string output;
   bool force = false;
-  CommonOptions common;
+  bool json = false;
 };
 
 Status RunReport(const ReportCliOptions& o) {
@@ -45,7 +45,7 @@ Status RunReport(const ReportCliOptions& o) {
   const Status written = WriteHtmlReport(o.output, inputs, WriteOptions{.overwrite = o.force});
   if (written.code() == StatusCode::kInvalidArgument) return written.WithContext(inputs_named);
   LIEQ_RETURN_IF_ERROR(written);
-  if (o.common.json) {
+  if (o.json) {
     std::printf("%s\n", nlohmann::json{{"output", o.output}}.dump(2).c_str());
   } else {
     std::printf("wrote %s\n", o.output.c_str());
@@ -67,7 +67,8 @@ void RegisterReport(CLI::App& root, Status& result) {
                   "(schema: src/report/run_summary.h)");
   app->add_option("-o,--output", opts->output, "HTML file to write")->required();
   app->add_flag("--force", opts->force, "Overwrite an existing output");
-  AddCommonOptions(*app, opts->common);
+  // No --threads: rendering is a few milliseconds of string work.
+  app->add_flag("--json", opts->json, "Print machine-readable JSON on stdout");
   app->callback([opts, &result] { result = RunReport(*opts); });
 }
 
