@@ -29,7 +29,7 @@ while ((written < tokens)); do
   n=$((tokens - written < per_call ? tokens - written : per_call))
   # The prompt is kept: it is text like the rest, and the windows cross generation borders.
   # Counted from what came back: generation stops early at an end-of-text token.
-  count=$("$lieq" generate "$model" "$prompt" -n "$n" --seed "$seed" -t 1 --json 2>/dev/null |
+  count=$("$lieq" generate "$model" "$prompt" -n "$n" --seed "$seed" -t 1 --json |
     python3 -c 'import json, sys
 d = json.load(sys.stdin)
 open(sys.argv[1], "a", encoding="utf-8").write(d["prompt"] + d["text"] + "\n\n")
