@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libpcre2-dev libutf8proc-dev libopenblas-dev libopenblas0-pthread
   libhwy-dev libcli11-dev ccache libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # fuzz/run_all.sh: libFuzzer and the clang sanitizer runtimes
+  chromium fonts-dejavu-core  # tests/report: report.html is opened in headless Chromium
 )
 (($#)) && packages=("$@")
 missing=()

@@ -298,6 +298,14 @@ Result<DiagnosticsScores> DiagnosticsScoresFromJson(const nlohmann::json& j,
   s.proxy = ReadNumbers((*it)["proxy"]);
   if (it->contains("ppl")) s.ppl = ReadNumbers((*it)["ppl"]);
   if (it->contains("combined")) s.combined = ReadNumbers((*it)["combined"]);
+  if (it->contains("delta_e")) s.delta_e = ReadNumbers((*it)["delta_e"]);
+  const auto settings = j.find("settings");
+  if (settings != j.end() && settings->is_object()) {
+    const auto aggregate = settings->find("aggregate");
+    if (aggregate != settings->end() && aggregate->is_string()) s.aggregate = *aggregate;
+    const auto top_k = settings->find("top_k");
+    if (top_k != settings->end() && top_k->is_number_integer()) s.top_k = *top_k;
+  }
   if (it->contains("kl")) {
     const nlohmann::json& kl = (*it)["kl"];
     if (!kl.is_object() || !kl.contains("widths") || !kl["widths"].is_array() ||
@@ -318,6 +326,22 @@ Result<DiagnosticsScores> DiagnosticsScoresFromJson(const nlohmann::json& j,
     }
     s.kl_method = kl.value("method", "");
   }
+  return s;
+}
+
+DiagnosticsScores DiagnosticsScoresOf(const Diagnostics& d) {
+  const BlockScores b = ComputeBlockScores(d);
+  DiagnosticsScores s;
+  s.model = d.settings.model;
+  s.proxy = b.proxy;
+  s.ppl = b.delta_ppl;
+  s.combined = b.combined;
+  s.delta_e = b.delta_e;
+  s.kl_widths = b.kl_widths;
+  s.kl = b.kl;
+  if (d.sensitivity) s.kl_method = d.sensitivity->method;
+  s.aggregate = AggregateName(d.settings.aggregate);
+  s.top_k = d.settings.top_k;
   return s;
 }
 

@@ -86,14 +86,19 @@ Result<std::vector<Projection>> ParseProjections(const std::string& list);
 
 nlohmann::json DiagnosticsToJson(const Diagnostics& d);
 
-// What a planner needs back from diagnostics.json.
+// What a planner and the charts (analysis/report.h) need back from diagnostics.json.
 struct DiagnosticsScores {
   std::string model;
   std::vector<double> proxy, ppl, combined;  // ppl empty when not measured
+  std::vector<double> delta_e;               // ΔE_k (empty in files that predate it)
   std::vector<int> kl_widths;                // measured sensitivity (empty when not measured)
   std::vector<std::vector<double>> kl;       // [L][W]
   std::string kl_method;                     // the back-end it was measured with
+  std::string aggregate = "projection";      // how proxy and delta_e average their units
+  int64_t top_k = 0;                         // the k of ΔE_k
 };
+// The same numbers straight from a run, without the JSON round trip.
+DiagnosticsScores DiagnosticsScoresOf(const Diagnostics& d);
 Result<nlohmann::json> ReadJsonFile(const std::string& path);
 // The "scores" of a diagnostics.json object; `source` names the file in errors.
 Result<DiagnosticsScores> DiagnosticsScoresFromJson(const nlohmann::json& j,

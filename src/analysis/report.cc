@@ -127,56 +127,57 @@ std::string DiagnosticsCsv(const Diagnostics& d) {
   return csv;
 }
 
-std::string BlocksSvg(const Diagnostics& d) {
-  const BlockScores s = ComputeBlockScores(d);
-  const std::string agg = AggregateName(d.settings.aggregate);
+std::string BlocksSvg(const Diagnostics& d) { return BlocksSvg(DiagnosticsScoresOf(d)); }
+
+std::string BlocksSvg(const DiagnosticsScores& s) {
+  const std::string& agg = s.aggregate;
   std::vector<std::pair<std::string, const std::vector<double>*>> panels;
-  if (!s.delta_ppl.empty()) panels.push_back({"ΔPPL (block skipped − base)", &s.delta_ppl});
+  if (!s.ppl.empty()) panels.push_back({"ΔPPL (block skipped − base)", &s.ppl});
   panels.push_back({"Δr proxy s_l (" + agg + " mean)", &s.proxy});
-  panels.push_back(
-      {"ΔE_k, k = " + std::to_string(d.settings.top_k) + " (" + agg + " mean)", &s.delta_e});
+  if (!s.delta_e.empty()) {
+    panels.push_back({"ΔE_k, k = " + std::to_string(s.top_k) + " (" + agg + " mean)", &s.delta_e});
+  }
   std::vector<double> kl_lowest;  // measured sensitivity at the lowest width
   if (!s.kl_widths.empty()) {
     for (const auto& row : s.kl) kl_lowest.push_back(row.front());
     panels.push_back({"KL with only the block at " + std::to_string(s.kl_widths.front()) +
-                          " bits (" + d.sensitivity->method + ")",
+                          " bits (" + s.kl_method + ")",
                       &kl_lowest});
   }
   const char* colours[] = {"#c0504d", "#4f81bd", "#9bbb59", "#8064a2"};
   std::string svg = SvgOpen(kPanelWidth, kPanelHeight * static_cast<int>(panels.size()));
   for (size_t i = 0; i < panels.size(); ++i) {
     svg += BarPanel(panels[i].first, *panels[i].second, static_cast<int>(i) * kPanelHeight,
-                    colours[(i + (s.delta_ppl.empty() ? 1 : 0)) % 4]);
+                    colours[(i + (s.ppl.empty() ? 1 : 0)) % 4]);
   }
   return svg + "</svg>\n";
 }
 
-std::string ScatterSvg(const Diagnostics& d) {
-  const BlockScores s = ComputeBlockScores(d);
+std::string ScatterSvg(const Diagnostics& d) { return ScatterSvg(DiagnosticsScoresOf(d)); }
+
+std::string ScatterSvg(const DiagnosticsScores& s) {
   constexpr int kW = 480, kH = 400, kLeft = 70, kTop = 30, kPlot = 340;
   std::string svg = SvgOpen(kW, kH);
-  if (s.delta_ppl.empty()) {
+  if (s.ppl.empty()) {
     return svg +
            "<text x=\"20\" y=\"40\">ΔPPL was not measured (run with --eval-text)</text>\n</svg>\n";
   }
-  const bool symlog = NeedsSymlog(s.delta_ppl);
-  const std::vector<double> y = MaybeSymlog(s.delta_ppl, symlog);
+  const bool symlog = NeedsSymlog(s.ppl);
+  const std::vector<double> y = MaybeSymlog(s.ppl, symlog);
   const auto [xlo, xhi] = Range(s.proxy);
   const auto [ylo, yhi] = Range(y);
   auto px = [&, xlo = xlo, xhi = xhi](double x) { return kLeft + kPlot * (x - xlo) / (xhi - xlo); };
   auto py = [&, ylo = ylo, yhi = yhi](double y) {
     return kTop + (kPlot - 40) * (yhi - y) / (yhi - ylo);
   };
-  const RhoTable rho = ComputeRho(d);
-  const double r = SpearmanRho(s.proxy, s.delta_ppl);
+  const double r = SpearmanRho(s.proxy, s.ppl);
   svg += "<text x=\"" + std::to_string(kLeft) + "\" y=\"18\" font-weight=\"bold\">proxy s_l vs " +
          "ΔPPL, Spearman ρ = " + Fixed(r, 3) + "</text>\n";
   svg += "<rect x=\"" + std::to_string(kLeft) + "\" y=\"" + std::to_string(kTop) + "\" width=\"" +
          std::to_string(kPlot) + "\" height=\"" + std::to_string(kPlot - 40) +
          "\" fill=\"none\" stroke=\"#444\"/>\n";
   svg += "<text x=\"" + std::to_string(kLeft + kPlot / 2) + "\" y=\"" + std::to_string(kH - 20) +
-         "\" text-anchor=\"middle\">proxy s_l (Δr, " + AggregateName(d.settings.aggregate) +
-         " mean)</text>\n";
+         "\" text-anchor=\"middle\">proxy s_l (Δr, " + s.aggregate + " mean)</text>\n";
   svg += "<text x=\"16\" y=\"" + std::to_string(kTop + kPlot / 2) +
          "\" transform=\"rotate(-90 16 " + std::to_string(kTop + kPlot / 2) +
          ")\" text-anchor=\"middle\">ΔPPL" + (symlog ? " [symlog axis]" : "") + "</text>\n";
@@ -256,8 +257,9 @@ std::string ReportMarkdown(const Diagnostics& d) {
     rule_table(rho.rules_vs_kl, "KL at " + std::to_string(s.kl_widths.front()) + " bits");
   }
   md += "![per-block metrics](blocks.svg)\n\n![proxy vs ΔPPL](scatter.svg)\n\n";
-  md += "## Input effective rank\n\nCompact(H) of the inputs each projection reads (the twins' "
-        "outputs follow it: a low-rank input leaves Δr nothing to measure).\n\n| block |";
+  md +=
+      "## Input effective rank\n\nCompact(H) of the inputs each projection reads (the twins' "
+      "outputs follow it: a low-rank input leaves Δr nothing to measure).\n\n| block |";
   for (const char* name : kInputSiteNames) {
     md += ' ';
     md += name;

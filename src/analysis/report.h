@@ -14,11 +14,14 @@ namespace lieq {
 std::string DiagnosticsCsv(const Diagnostics& d);
 
 // Per-block bars, one panel per metric (ΔPPL when measured, Δr proxy, ΔE_k, KL at the lowest
-// measured width when measured).
+// measured width when measured). The DiagnosticsScores form draws diagnostics.json read back
+// (report/html_report.h); both give the same picture.
 std::string BlocksSvg(const Diagnostics& d);
+std::string BlocksSvg(const DiagnosticsScores& s);
 
 // Proxy (x) against ΔPPL (y), one labelled dot per block; a note when ΔPPL was not measured.
 std::string ScatterSvg(const Diagnostics& d);
+std::string ScatterSvg(const DiagnosticsScores& s);
 
 // Settings, Spearman ρ per aggregation and twin count, timing, the per-block table, and the
 // two pictures (blocks.svg, scatter.svg next to it).

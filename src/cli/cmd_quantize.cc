@@ -64,6 +64,7 @@ Status RunQuantize(QuantizeCliOptions& o) {
   LIEQ_RETURN_IF_ERROR(gguf ? PreflightOutputFile(p.out, p.force)
                             : PreflightOutputFolder(p.out, p.force));
   if (!p.plan_file.empty()) LIEQ_RETURN_IF_ERROR(PreflightInputFile(p.plan_file, "--plan"));
+  if (!p.eval_text.empty()) LIEQ_RETURN_IF_ERROR(PreflightInputFile(p.eval_text, "--eval-text"));
   if (!p.diagnostics_file.empty()) {
     LIEQ_RETURN_IF_ERROR(PreflightInputFile(p.diagnostics_file, "--diagnostics"));
   }
@@ -159,6 +160,14 @@ void RegisterQuantize(CLI::App& root, Status& result) {
   app->add_option("--embed-type", p.embed_type,
                   "gguf: token_embd type, e.g. q4_K (default: the head's when tied, else q4_K)");
   app->add_option("--head-type", p.head_type, "gguf: output head type (default q6_K)");
+  app->add_option("--eval-text", p.eval_text,
+                  "Measure perplexity of the FP and the quantized model on this text (GPTQ "
+                  "protocol) for the summary and the report");
+  app->add_option("--eval-ctx", p.eval_ctx,
+                  "--eval-text: tokens per window (default 2048, capped at the context)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--eval-chunks", p.eval_chunks, "--eval-text: at most N windows (default all)")
+      ->check(CLI::PositiveNumber);
   app->add_option("--cache-dir", p.cache_dir,
                   "Resume cache of every finished block and diagnosis (default: OUT's stem + "
                   ".lieq-cache, removed after a successful run)");

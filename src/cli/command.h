@@ -22,6 +22,7 @@ void RegisterDiagnose(CLI::App& root, Status& result);
 void RegisterPlan(CLI::App& root, Status& result);
 void RegisterQuantize(CLI::App& root, Status& result);
 void RegisterEval(CLI::App& root, Status& result);
+void RegisterReport(CLI::App& root, Status& result);
 
 // Options most commands share.
 struct CommonOptions {

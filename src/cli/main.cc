@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
        {lieq::cli::RegisterInspect, lieq::cli::RegisterTokenize, lieq::cli::RegisterGenerate,
         lieq::cli::RegisterPpl, lieq::cli::RegisterMakeRandom, lieq::cli::RegisterConvert,
         lieq::cli::RegisterLogits, lieq::cli::RegisterDiagnose, lieq::cli::RegisterPlan,
-        lieq::cli::RegisterQuantize, lieq::cli::RegisterEval}) {
+        lieq::cli::RegisterQuantize, lieq::cli::RegisterEval, lieq::cli::RegisterReport}) {
     reg(app, result);
   }
   return lieq::cli::RunApp(app, result, argc, argv);

@@ -24,6 +24,7 @@ OutputFiles OutputFilesFor(const std::string& out) {
           stem + ".diagnostics.json",
           stem + ".diagnostics.md",
           stem + ".summary.json",
+          stem + ".report.html",
           stem + ".lieq-cache"};
 }
 

@@ -3,7 +3,8 @@
 //   OUT                     the quantized model: a GGUF file (OUT ends in .gguf) or a folder
 //   OUT.plan.json           the BitPlan
 //   OUT.diagnostics.json    the diagnostics (when the run diagnosed), and OUT.diagnostics.md
-//   OUT.summary.json        the run's summary (what report.html is rendered from)
+//   OUT.summary.json        the run's summary (`lieq report --summary` reads it)
+//   OUT.report.html         plan, diagnostics charts, sizes, times, perplexity in one page
 //   OUT.lieq-cache/         the default resume cache, removed once the run succeeds
 #pragma once
 
@@ -24,6 +25,7 @@ struct OutputFiles {
   std::string diagnostics;
   std::string diagnostics_report;
   std::string summary;
+  std::string report;
   std::string default_cache;
 };
 

@@ -16,12 +16,14 @@
 #include "io/quantized_model.h"
 #include "model/finite_weights.h"
 #include "pipeline/calibration_source.h"
+#include "pipeline/evaluate.h"
 #include "pipeline/output_files.h"
 #include "plan/model_sizes.h"
 #include "plan/plan_scores.h"
 #include "plan/planner.h"
 #include "quant/calibration.h"
 #include "quant/gguf_export.h"
+#include "report/html_report.h"
 #include "tokenizer/tokenizer.h"
 
 namespace lieq {
@@ -112,6 +114,7 @@ Status CheckSidecars(const Run& run, bool diagnoses) {
   }
   LIEQ_RETURN_IF_ERROR(CheckOutputWritable(run.files.plan, write));
   LIEQ_RETURN_IF_ERROR(CheckOutputWritable(run.files.summary, write));
+  LIEQ_RETURN_IF_ERROR(CheckOutputWritable(run.files.report, write));
   if (diagnoses) {
     LIEQ_RETURN_IF_ERROR(CheckOutputWritable(run.files.diagnostics, write));
     LIEQ_RETURN_IF_ERROR(CheckOutputWritable(run.files.diagnostics_report, write));
@@ -402,8 +405,11 @@ Status WriteSidecars(Run& run, const BitPlan& plan, const Diagnosis* diagnosis) 
     LIEQ_RETURN_IF_ERROR(WriteTextFileAtomically(run.files.diagnostics_report,
                                                  ReportMarkdown(diagnosis->diagnostics), write));
   }
-  return WriteTextFileAtomically(run.files.summary,
-                                 PipelineSummaryToJson(run.summary).dump(2) + "\n", write);
+  LIEQ_RETURN_IF_ERROR(WriteTextFileAtomically(
+      run.files.summary, PipelineSummaryToJson(run.summary).dump(2) + "\n", write));
+  ReportInputs report{plan, std::nullopt, ToRunSummary(run.summary)};
+  if (diagnosis != nullptr) report.diagnostics = DiagnosticsScoresOf(diagnosis->diagnostics);
+  return WriteHtmlReport(run.files.report, report, write);
 }
 
 // What the summary says of the run before the quantizer starts: the inputs, the plan, the files.
@@ -426,6 +432,7 @@ void SummarizeRun(Run& run, const BitPlan& plan, const CalibrationSet& calib, bo
   s.diagnostics_file = diagnosed ? run.files.diagnostics : "";
   s.diagnostics_report = diagnosed ? run.files.diagnostics_report : "";
   s.summary_file = run.files.summary;
+  s.report_file = run.files.report;
 }
 
 // Removes the default work folder after a successful run: only the files the caches and the
@@ -496,7 +503,23 @@ Result<PipelineSummary> RunPipeline(const PipelineOptions& o, Progress& progress
   if (checks.before_quantize) LIEQ_RETURN_IF_ERROR(checks.before_quantize(model, *plan));
 
   SummarizeRun(run, *plan, calib, diagnosis.has_value());
+  // The FP side before quantizing (the quantizer may replace the weights in memory).
+  const EvalTextOptions eval{o.eval_text, o.eval_ctx, o.eval_chunks};
+  PplComparison ppl{o.eval_text, 0, std::nullopt, std::nullopt};
+  if (!o.eval_text.empty()) {
+    stage_start = Clock::now();
+    LIEQ_ASSIGN_OR_RETURN(ppl.fp, MeasurePerplexity(model, eval, "FP", pool, progress, &ppl.ctx));
+    run.Time("eval FP", stage_start);
+  }
   LIEQ_RETURN_IF_ERROR(QuantizeAndExport(run, model, *plan, calib, pool));
+  if (!o.eval_text.empty()) {
+    stage_start = Clock::now();
+    LIEQ_ASSIGN_OR_RETURN(Model quantized, LoadModel(o.out));
+    LIEQ_ASSIGN_OR_RETURN(
+        ppl.quantized, MeasurePerplexity(quantized, eval, "quantized", pool, progress, &ppl.ctx));
+    run.Time("eval quantized", stage_start);
+    run.summary.ppl = ppl;
+  }
 
   run.summary.bytes_after = PathBytes(o.out);
   run.summary.total_seconds = SecondsSince(start);

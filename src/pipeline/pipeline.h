@@ -55,6 +55,11 @@ struct PipelineOptions {
   std::string embed_type;  // gguf: token_embd type (default: the head's when tied)
   std::string head_type = "q6_K";
 
+  // FP vs quantized perplexity in the summary and report.html (pipeline/evaluate.h).
+  std::string eval_text;    // empty: not measured
+  int64_t eval_ctx = 0;     // 0: 2048 capped at the model's context
+  int64_t eval_chunks = 0;  // windows; 0: all
+
   std::string cache_dir;    // empty: STEM.lieq-cache, removed after a successful run
   bool keep_cache = false;  // keep the default cache after success
   bool allow_nonfinite = false;
@@ -69,8 +74,8 @@ struct PipelineChecks {
   std::function<Status(const Model& model, const BitPlan& plan)> before_quantize;
 };
 
-// Runs every stage and writes OUT, STEM.plan.json, STEM.diagnostics.json/.md (when diagnosed)
-// and STEM.summary.json. Progress and notes go to `progress`.
+// Runs every stage and writes OUT, STEM.plan.json, STEM.diagnostics.json/.md (when diagnosed),
+// STEM.summary.json and STEM.report.html. Progress and notes go to `progress`.
 Result<PipelineSummary> RunPipeline(const PipelineOptions& options, Progress& progress,
                                     const PipelineChecks& checks = {});
 

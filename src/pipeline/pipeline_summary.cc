@@ -32,39 +32,44 @@ std::string WidthRuns(const std::vector<int>& bits) {
 
 }  // namespace
 
+RunSummary ToRunSummary(const PipelineSummary& s) {
+  RunSummary r;
+  r.model = s.model;
+  r.output = s.out;
+  r.method = s.method;
+  r.stages = s.stages;
+  r.size_bytes_before = static_cast<int64_t>(s.bytes_before);
+  r.size_bytes_after = static_cast<int64_t>(s.bytes_after);
+  r.avg_bits_linear = s.avg_bits_linear;
+  r.avg_bits_file = s.avg_bits_file;
+  r.ppl = s.ppl;
+  return r;
+}
+
 nlohmann::json PipelineSummaryToJson(const PipelineSummary& s) {
-  nlohmann::json stages = nlohmann::json::array();
-  for (const StageTime& t : s.stages)
-    stages.push_back({{"stage", t.stage}, {"seconds", t.seconds}});
   nlohmann::json fallbacks = nlohmann::json::array();
   for (const TypeFallback& f : s.fallbacks) {
     fallbacks.push_back({{"tensor", f.tensor}, {"wanted", f.wanted}, {"used", f.used}});
   }
-  return {{"format", "lieq-summary"},
-          {"version", 1},
-          {"model", s.model},
-          {"output", s.out},
-          {"output_format", s.format},
-          {"method", s.method},
-          {"plan", s.plan_file},
-          {"diagnostics", s.diagnostics_file},
-          {"calibration", s.calibration},
-          {"bits", s.bits},
-          {"rank_by", s.rank_by},
-          {"rule", s.rule},
-          {"budget", s.budget},
-          {"group_size", s.group_size},
-          {"group_size_requested", s.group_size_requested},
-          {"avg_bits_linear", s.avg_bits_linear},
-          {"avg_bits_file", s.avg_bits_file},
-          {"bytes_before", s.bytes_before},
-          {"bytes_after", s.bytes_after},
-          {"stages", stages},
-          {"type_fallbacks", fallbacks},
-          {"notes", s.notes},
-          {"quantize_seconds", s.quantize_seconds},
-          {"total_seconds", s.total_seconds},
-          {"threads", s.threads}};
+  nlohmann::json j = RunSummaryToJson(ToRunSummary(s));
+  j.update({{"format", "lieq-summary"},
+            {"version", 1},
+            {"output_format", s.format},
+            {"plan", s.plan_file},
+            {"diagnostics", s.diagnostics_file},
+            {"calibration", s.calibration},
+            {"bits", s.bits},
+            {"rank_by", s.rank_by},
+            {"rule", s.rule},
+            {"budget", s.budget},
+            {"group_size", s.group_size},
+            {"group_size_requested", s.group_size_requested},
+            {"type_fallbacks", fallbacks},
+            {"notes", s.notes},
+            {"quantize_seconds", s.quantize_seconds},
+            {"total_seconds", s.total_seconds},
+            {"threads", s.threads}});
+  return j;
 }
 
 std::string DescribePipelineSummary(const PipelineSummary& s) {
@@ -88,7 +93,7 @@ std::string DescribePipelineSummary(const PipelineSummary& s) {
   out += line;
   std::string times;
   for (const StageTime& t : s.stages) {
-    std::snprintf(line, sizeof(line), "%s%s %.1f s", times.empty() ? "" : ", ", t.stage.c_str(),
+    std::snprintf(line, sizeof(line), "%s%s %.1f s", times.empty() ? "" : ", ", t.name.c_str(),
                   t.seconds);
     times += line;
   }
@@ -96,6 +101,15 @@ std::string DescribePipelineSummary(const PipelineSummary& s) {
                 times.c_str(), s.total_seconds, s.threads);
   out += line;
   out += "  calibration     " + s.calibration + "\n";
+  if (s.ppl && s.ppl->fp && s.ppl->quantized) {
+    const PplMeasurement& fp = *s.ppl->fp;
+    const PplMeasurement& q = *s.ppl->quantized;
+    std::snprintf(line, sizeof(line),
+                  "  perplexity      FP %.3f +/- %.3f, quantized %.3f +/- %.3f (x%.3f) on %s\n",
+                  fp.ppl, fp.standard_error, q.ppl, q.standard_error, q.ppl / fp.ppl,
+                  s.ppl->text.c_str());
+    out += line;
+  }
   if (!s.fallbacks.empty()) {
     std::snprintf(line, sizeof(line), "  type fallbacks  %zu tensors (first: %s %s -> %s)\n",
                   s.fallbacks.size(), s.fallbacks[0].tensor.c_str(), s.fallbacks[0].wanted.c_str(),
@@ -104,7 +118,9 @@ std::string DescribePipelineSummary(const PipelineSummary& s) {
   }
   out += "  files           " + s.plan_file;
   if (!s.diagnostics_file.empty()) out += ", " + s.diagnostics_file;
-  out += ", " + s.summary_file + "\n";
+  out += ", " + s.summary_file;
+  if (!s.report_file.empty()) out += ", " + s.report_file;
+  out += "\n";
   return out;
 }
 

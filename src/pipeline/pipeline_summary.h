@@ -5,15 +5,13 @@
 
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
-namespace lieq {
+#include "report/run_summary.h"
 
-struct StageTime {
-  std::string stage;  // calibration, diagnostics, plan, quantize, export, ...
-  double seconds = 0;
-};
+namespace lieq {
 
 // A tensor the GGUF export stored in another type than the width asked for (shapes).
 struct TypeFallback {
@@ -23,7 +21,7 @@ struct TypeFallback {
 
 struct PipelineSummary {
   std::string model, out, format, method;
-  std::string plan_file, diagnostics_file, diagnostics_report, summary_file;
+  std::string plan_file, diagnostics_file, diagnostics_report, summary_file, report_file;
   std::string calibration;  // the user's file, or the built-in text's name
   std::vector<int> bits;    // [L]
   std::string rank_by, rule;
@@ -33,14 +31,20 @@ struct PipelineSummary {
   double avg_bits_linear = 0;    // over block linear weights
   double avg_bits_file = 0;      // over every weight of the output
   uint64_t bytes_before = 0, bytes_after = 0;
-  std::vector<StageTime> stages;
+  std::vector<StageTime> stages;  // load, calibration, diagnose, plan, quantize, export, ...
   std::vector<TypeFallback> fallbacks;
   std::vector<std::string> notes;  // said once on stderr as well
   double quantize_seconds = 0;     // the quantize stage (with the export for GGUF)
   double total_seconds = 0;
   int threads = 0;
+  std::optional<PplComparison> ppl;  // FP vs quantized on --eval-text
 };
 
+// What report.html shows of the run (report/run_summary.h).
+RunSummary ToRunSummary(const PipelineSummary& summary);
+
+// RunSummaryToJson(ToRunSummary(summary)) (so `lieq report --summary` reads it) plus the
+// pipeline's own fields.
 nlohmann::json PipelineSummaryToJson(const PipelineSummary& summary);
 
 // A few lines: widths per block, average bits, sizes, time per stage, the files written.

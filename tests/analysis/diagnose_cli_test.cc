@@ -190,6 +190,21 @@ TEST_F(DiagnoseCliTest, PlanFromDiagnosticsMeetsTheBudget) {
   }
 }
 
+// `lieq report` reads what `lieq diagnose` and `lieq plan` write (report/html_report.h).
+TEST_F(DiagnoseCliTest, ReportFromDiagnoseAndPlanOutputs) {
+  const std::string diag = " --diagnostics " + Path("out/diagnostics.json");
+  CmdResult r = Lieq("plan" + diag + " --budget 3 --force -o " + Path("report-plan.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = Lieq("report --plan " + Path("report-plan.json") + diag + " -o " + Path("report.html"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::ifstream in(Path("report.html"));
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(Contains(html, "<table id=\"plan\">"));
+  EXPECT_TRUE(Contains(html, "ΔPPL (block skipped − base)"));  // measured with --eval-text
+  EXPECT_TRUE(Contains(html, "ΔE_k, k = "));
+  EXPECT_TRUE(Contains(html, "Spearman ρ"));
+}
+
 TEST_F(DiagnoseCliTest, PlanErrors) {
   const std::string diag = " --diagnostics " + Path("out/diagnostics.json");
   const std::pair<std::string, const char*> cases[] = {

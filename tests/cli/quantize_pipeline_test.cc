@@ -76,11 +76,43 @@ TEST_F(QuantizePipeline, BudgetToGgufInOneCommandWithBuiltInCalibration) {
   EXPECT_EQ(summary["output_format"], "gguf");
   EXPECT_EQ(summary["bits"], plan["bits"]);
   EXPECT_DOUBLE_EQ(summary["avg_bits_linear"].get<double>(), 3.0);
-  EXPECT_GT(summary["bytes_before"].get<double>(), summary["bytes_after"].get<double>());
+  EXPECT_GT(summary["size_bytes_before"].get<double>(), summary["size_bytes_after"].get<double>());
   EXPECT_FALSE(summary["type_fallbacks"].empty());
   EXPECT_EQ(summary["stages"].size(), 5u) << summary["stages"];
+  EXPECT_TRUE(fs::exists(Path("b.gguf.report.html")));
   // The default resume cache is gone after success.
   EXPECT_FALSE(fs::exists(Path("b.gguf.lieq-cache")));
+}
+
+// --eval-text: FP and quantized perplexity in the printed summary, the summary JSON (in the
+// schema `lieq report` reads) and report.html.
+TEST_F(QuantizePipeline, EvalTextComparesFpAndQuantizedInTheSummaryAndReport) {
+  const std::string text = testing::SharedDir() + "/data/eval/wikitext2-test.raw";
+  const CmdResult r = Lieq("quantize " + Path("m") + " --uniform 4 -o " + Path("e") + kSmall +
+                           " --eval-text " + text + " --eval-ctx 64 --eval-chunks 3");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(Has(r, "perplexity      FP ")) << r.output;
+  const nlohmann::json ppl = ReadJson(Path("e.summary.json"))["ppl"];
+  ASSERT_TRUE(ppl.is_object()) << ppl;
+  EXPECT_EQ(ppl["ctx"], 64);
+  const double fp = ppl["fp"]["ppl"].get<double>(), q = ppl["quantized"]["ppl"].get<double>();
+  EXPECT_GT(fp, 1.0);
+  EXPECT_GT(ppl["fp"]["stderr"].get<double>(), 0.0);
+  EXPECT_NE(fp, q);               // the quantized model is the one measured
+  EXPECT_NEAR(q / fp, 1.0, 0.5);  // 4 bits on a random model: close, not equal
+  std::ifstream page(Path("e.report.html"));
+  const std::string html(std::istreambuf_iterator<char>(page), {});
+  EXPECT_NE(html.find("wikitext2-test.raw"), std::string::npos);
+  // The summary file renders again through `lieq report`.
+  const CmdResult report = Lieq("report --plan " + Path("e.plan.json") + " --summary " +
+                                Path("e.summary.json") + " -o " + Path("again.html"));
+  EXPECT_EQ(report.code, 0) << report.output;
+  // A missing evaluation text is refused before any work.
+  const CmdResult missing = Lieq("quantize " + Path("m") + " --uniform 4 -o " + Path("e2") +
+                                 kSmall + " --eval-text " + Path("nope.txt"));
+  EXPECT_NE(missing.code, 0);
+  EXPECT_TRUE(Has(missing, "nope.txt")) << missing.output;
+  EXPECT_FALSE(fs::exists(Path("e2")));
 }
 
 TEST_F(QuantizePipeline, UniformOnAHidden64ModelFallsBackToGroup64) {

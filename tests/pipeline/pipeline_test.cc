@@ -159,6 +159,13 @@ TEST(PipelineSummary, DescribesWidthsSizesAndStages) {
   EXPECT_EQ(j["format"], "lieq-summary");
   EXPECT_EQ(j["bits"], nlohmann::json({2, 2, 4, 2}));
   EXPECT_EQ(j["type_fallbacks"][0]["used"], "q8_0");
+  // The same file is a report summary (report/run_summary.h).
+  Result<RunSummary> run = RunSummaryFromJson(j, "m.gguf.summary.json");
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  ASSERT_EQ(run->stages.size(), 2u);
+  EXPECT_EQ(run->stages[1].name, "quantize+export");
+  EXPECT_EQ(run->size_bytes_after, int64_t{1} << 20);
+  EXPECT_FALSE(run->ppl.has_value());
 }
 
 }  // namespace
