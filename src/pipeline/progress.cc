@@ -29,6 +29,7 @@ void Progress::Begin(const std::string& stage, int64_t total, const std::string&
   tokens_per_unit_ = tokens_per_unit;
   measured_ = 0;
   start_ = std::chrono::steady_clock::now();
+  last_line_ = start_;
 }
 
 void Progress::Advance(int64_t done, const std::string& detail, bool cached) {
@@ -59,6 +60,13 @@ void Progress::Advance(int64_t done, const std::string& detail, bool cached) {
     std::fprintf(out_, "\r\033[K%s%s%s%s", head, rate.c_str(), eta.c_str(), tail.c_str());
     line_open_ = true;
   } else {
+    // A log gets the first and last unit and one line per kLinePeriodSeconds in between.
+    const auto now = std::chrono::steady_clock::now();
+    if (done > 1 && done < total_ &&
+        std::chrono::duration<double>(now - last_line_).count() < kLinePeriodSeconds) {
+      return;
+    }
+    last_line_ = now;
     std::fprintf(out_, "%s%s%s%s\n", head, tail.c_str(), rate.c_str(), eta.c_str());
   }
   std::fflush(out_);

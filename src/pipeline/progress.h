@@ -18,6 +18,9 @@ enum class ProgressMode { kQuiet, kTerminal, kLines };
 // kTerminal when `out` is a terminal, kLines otherwise, kQuiet when `quiet`.
 ProgressMode ProgressModeFor(std::FILE* out, bool quiet);
 
+// Seconds between two plain progress lines of one stage (stderr not a terminal).
+inline constexpr double kLinePeriodSeconds = 10.0;
+
 class Progress {
  public:
   Progress(std::FILE* out, ProgressMode mode) : out_(out), mode_(mode) {}
@@ -50,7 +53,8 @@ class Progress {
   double tokens_per_unit_ = 0;
   int64_t measured_ = 0;  // units done in this process (not loaded from a cache)
   std::chrono::steady_clock::time_point start_;
-  bool line_open_ = false;  // a terminal line waits for its newline
+  std::chrono::steady_clock::time_point last_line_;  // kLines: when the last line was printed
+  bool line_open_ = false;                           // a terminal line waits for its newline
 };
 
 // "1:05", "12:03:09" for seconds left.

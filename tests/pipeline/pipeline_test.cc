@@ -138,6 +138,22 @@ TEST(Progress, PlainLinesOneUpdatingLineOrNothing) {
   }
 }
 
+// In a log, a stage of many quick units prints its first and last (not one line per unit).
+TEST(Progress, PlainLinesArePeriodic) {
+  std::FILE* f = std::tmpfile();
+  {
+    Progress p(f, ProgressMode::kLines);
+    p.Begin("perplexity FP", 100, "window", 512);
+    for (int64_t done = 1; done <= 100; ++done) p.Advance(done, "");
+    p.End();
+  }
+  const std::string out = Captured(f);
+  std::fclose(f);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;
+  EXPECT_NE(out.find("window  0 of 100"), std::string::npos) << out;
+  EXPECT_NE(out.find("window 99 of 100"), std::string::npos) << out;
+}
+
 TEST(PipelineSummary, DescribesWidthsSizesAndStages) {
   PipelineSummary s;
   s.out = "m.gguf";
