@@ -28,7 +28,7 @@ Result<PplMeasurement> MeasurePerplexity(const Model& model, const EvalTextOptio
   const int64_t windows = static_cast<int64_t>(tokens->size()) / ppl.ctx;
   progress.Begin("perplexity " + label,
                  options.max_windows > 0 ? std::min(windows, options.max_windows) : windows,
-                 "window", static_cast<double>(ppl.ctx));
+                 "window", static_cast<double>(ppl.ctx), kLinePeriodSeconds);
   ppl.progress = [&progress](int64_t done, int64_t, double running) {
     char detail[48];
     std::snprintf(detail, sizeof(detail), "ppl %.3f", running);

@@ -21,12 +21,13 @@ std::string FormatDuration(double seconds) {
 }
 
 void Progress::Begin(const std::string& stage, int64_t total, const std::string& unit,
-                     double tokens_per_unit) {
+                     double tokens_per_unit, double line_period_seconds) {
   EndLine();
   stage_ = stage;
   unit_ = unit;
   total_ = total;
   tokens_per_unit_ = tokens_per_unit;
+  line_period_seconds_ = line_period_seconds;
   measured_ = 0;
   start_ = std::chrono::steady_clock::now();
   last_line_ = start_;
@@ -60,10 +61,9 @@ void Progress::Advance(int64_t done, const std::string& detail, bool cached) {
     std::fprintf(out_, "\r\033[K%s%s%s%s", head, rate.c_str(), eta.c_str(), tail.c_str());
     line_open_ = true;
   } else {
-    // A log gets the first and last unit and one line per kLinePeriodSeconds in between.
     const auto now = std::chrono::steady_clock::now();
-    if (done > 1 && done < total_ &&
-        std::chrono::duration<double>(now - last_line_).count() < kLinePeriodSeconds) {
+    if (line_period_seconds_ > 0 && done > 1 && done < total_ &&
+        std::chrono::duration<double>(now - last_line_).count() < line_period_seconds_) {
       return;
     }
     last_line_ = now;

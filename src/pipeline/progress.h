@@ -18,7 +18,7 @@ enum class ProgressMode { kQuiet, kTerminal, kLines };
 // kTerminal when `out` is a terminal, kLines otherwise, kQuiet when `quiet`.
 ProgressMode ProgressModeFor(std::FILE* out, bool quiet);
 
-// Seconds between two plain progress lines of one stage (stderr not a terminal).
+// Seconds between two plain progress lines of a stage of many small units (perplexity windows).
 inline constexpr double kLinePeriodSeconds = 10.0;
 
 class Progress {
@@ -30,8 +30,10 @@ class Progress {
 
   // A stage of `total` units (e.g. "block"); `tokens_per_unit` > 0 reports tokens/s, else
   // units/s.
+  // In a log (kLines), every unit gets a line unless `line_period_seconds` > 0: then the first,
+  // the last and one per period in between.
   void Begin(const std::string& stage, int64_t total, const std::string& unit,
-             double tokens_per_unit = 0);
+             double tokens_per_unit = 0, double line_period_seconds = 0);
   // `done` units finished (of the stage's total); `detail` says what the last one did
   // ("4 bits, gptq: calib 0.52 s, quantize 1.10 s"); `cached` units do not count towards the
   // rate.
@@ -51,6 +53,7 @@ class Progress {
   std::string stage_, unit_;
   int64_t total_ = 0;
   double tokens_per_unit_ = 0;
+  double line_period_seconds_ = 0;
   int64_t measured_ = 0;  // units done in this process (not loaded from a cache)
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_line_;  // kLines: when the last line was printed

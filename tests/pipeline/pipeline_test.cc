@@ -138,12 +138,13 @@ TEST(Progress, PlainLinesOneUpdatingLineOrNothing) {
   }
 }
 
-// In a log, a stage of many quick units prints its first and last (not one line per unit).
+// In a log, a stage of many quick units with a line period prints its first and last unit (not
+// one line per unit); the block stages (no period) keep one line per block.
 TEST(Progress, PlainLinesArePeriodic) {
   std::FILE* f = std::tmpfile();
   {
     Progress p(f, ProgressMode::kLines);
-    p.Begin("perplexity FP", 100, "window", 512);
+    p.Begin("perplexity FP", 100, "window", 512, kLinePeriodSeconds);
     for (int64_t done = 1; done <= 100; ++done) p.Advance(done, "");
     p.End();
   }
