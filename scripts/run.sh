@@ -10,9 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
 shared="${LIEQ_SHARED_DIR:-$(pwd)/../shared}"
-# The default model is the project's own trained Qwen3 (models/lieq-ref-qwen3, see its
-# MODEL_CARD.md); any HF folder can be given instead.
-model="${1:-models/lieq-ref-qwen3}"
+# The default model is the project's own quantization-sensitive Qwen3 (models/lieq-ref-qwen3-s,
+# 8 blocks, see its MODEL_CARD.md); any HF folder can be given instead.
+model="${1:-models/lieq-ref-qwen3-s}"
 lieq=build/src/cli/lieq
 out=build/run
 calib="$shared/data/calib/c4-train-00000-head1000.jsonl"

@@ -32,15 +32,19 @@ if [ ! -e "$HELDOUT" ]; then
   /usr/bin/python3 training/heldout_text.py --tokenizer "$MODEL/tokenizer.json" --out "$HELDOUT"
 fi
 
-quant() {  # name, args...
-  local name=$1; shift
+quant() {  # name, group, args...
+  local name=$1 group=$2; shift 2
   [ -e "$OUT/$name/config.json" ] || \
-    $LIEQ quantize "$MODEL" "$@" --group-size 64 -o "$OUT/$name" --force -t "$THREADS"
+    $LIEQ quantize "$MODEL" "$@" --group-size "$group" -o "$OUT/$name" --force -t "$THREADS"
 }
-quant rtn2 --uniform 2 --method rtn
-quant rtn3 --uniform 3 --method rtn
-quant rtn4 --uniform 4 --method rtn
-quant gptq2 --uniform 2 --method gptq --calib "$CALIB" --calib-samples 128 --calib-seq $CTX --seed 0
+gptq=(--method gptq --calib "$CALIB" --calib-samples 128 --calib-seq $CTX --seed 0)
+for g in 64 128; do
+  s=$([ $g = 64 ] || echo g$g)  # names: rtn2 (group 64), rtn2g128 (group 128)
+  quant rtn2$s $g --uniform 2 --method rtn
+  quant gptq2$s $g --uniform 2 "${gptq[@]}"
+  quant rtn3$s $g --uniform 3 --method rtn
+  quant rtn4$s $g --uniform 4 --method rtn
+done
 
 ppl() {  # tag, model, text, extra args...
   local tag=$1 model=$2 text=$3; shift 3
@@ -52,7 +56,9 @@ for set in heldout wiki; do
   text=$HELDOUT; c=""
   [ $set = wiki ] && text=$WIKI && c=$(chunks "$WIKI_CHUNKS")
   ppl $set-fp "$MODEL" "$text" $c
-  for q in rtn2 gptq2 rtn3 rtn4; do ppl $set-$q "$OUT/$q" "$text" $c; done
+  for q in rtn2 gptq2 rtn3 rtn4 rtn2g128 gptq2g128 rtn3g128 rtn4g128; do
+    ppl $set-$q "$OUT/$q" "$text" $c
+  done
   # The skip runs compare with the FP run on the same windows.
   c=$(chunks "$SKIP_CHUNKS")
   [ -n "$c" ] && ppl $set-fpskipref "$MODEL" "$text" $c
@@ -64,12 +70,14 @@ done
 import json, math, os, sys
 out, model = sys.argv[1], sys.argv[2]
 n = json.load(open(os.path.join(model, "config.json")))["num_hidden_layers"]
+# The perplexity runs are OUT/<set>-<tag>.json (the quantized folders' sidecars are not).
 r = {os.path.splitext(f)[0]: json.load(open(os.path.join(out, f)))
-     for f in os.listdir(out) if f.endswith(".json") and f != "results.json"}
+     for f in os.listdir(out) if f.startswith(("heldout-", "wiki-")) and f.endswith(".json")}
 sets = [("heldout", "held-out 1% of the training corpus"), ("wiki", "WikiText-2 test")]
-rows = [("FP (BF16 weights)", "fp"), ("uniform 2-bit RTN, g64", "rtn2"),
-        ("uniform 2-bit GPTQ, g64", "gptq2"), ("uniform 3-bit RTN, g64", "rtn3"),
-        ("uniform 4-bit RTN, g64", "rtn4")]
+rows = [("FP (BF16 weights)", "fp")] + [
+    (f"uniform {label}, g{g}", tag + ("" if g == 64 else f"g{g}")) for g in (64, 128)
+    for label, tag in (("2-bit RTN", "rtn2"), ("2-bit GPTQ", "gptq2"), ("3-bit RTN", "rtn3"),
+                       ("4-bit RTN", "rtn4"))]
 lines = ["| weights | " + " | ".join(f"{d}: PPL ± s.e. | × FP" for _, d in sets) + " |",
          "|---|" + "---|---|" * len(sets)]
 for label, q in rows:
@@ -93,15 +101,21 @@ for s, d in sets:
     deltas = [r[f"{s}-skip{b}"]["ppl"] - skip_ref(s)["ppl"] for b in range(n)]
     pos = [x for x in deltas if x > 0]
     ratio = max(deltas) / min(pos) if pos else float("nan")
-    g, fp, r2 = r[f"{s}-gptq2"], r[f"{s}-fp"], r[f"{s}-rtn2"]
-    summary[s] = {"max_min_dppl_ratio": ratio, "rtn2_x": r2["ppl"] / fp["ppl"],
-                  "rtn4_x": r[f"{s}-rtn4"]["ppl"] / fp["ppl"], "gptq2_x": g["ppl"] / fp["ppl"],
-                  "gptq2_minus_fp_in_se": (g["ppl"] - fp["ppl"]) / g["ppl_stderr"],
-                  "rtn2_minus_gptq2_in_se": (r2["ppl"] - g["ppl"]) / g["ppl_stderr"]}
+    summary[s] = {"max_min_dppl_ratio": ratio}
     lines.append(f"\n{d}: max/min ΔPPL over blocks = {ratio:.1f} (block {deltas.index(max(deltas))} "
-                 f"most, block {deltas.index(min(deltas))} least important); 2-bit GPTQ is "
-                 f"{summary[s]['gptq2_minus_fp_in_se']:.1f} s.e. above FP and "
-                 f"{summary[s]['rtn2_minus_gptq2_in_se']:.1f} s.e. below 2-bit RTN.")
+                 f"most, block {deltas.index(min(deltas))} least important).")
+    for group, suffix in ((64, ""), (128, "g128")):
+        g, fp, r2 = r[f"{s}-gptq2{suffix}"], r[f"{s}-fp"], r[f"{s}-rtn2{suffix}"]
+        summary[s][f"g{group}"] = {
+            "rtn2_x": r2["ppl"] / fp["ppl"], "rtn4_x": r[f"{s}-rtn4{suffix}"]["ppl"] / fp["ppl"],
+            "gptq2_x": g["ppl"] / fp["ppl"],
+            "gptq2_minus_fp_in_se": (g["ppl"] - fp["ppl"]) / g["ppl_stderr"],
+            "rtn2_minus_gptq2_in_se": (r2["ppl"] - g["ppl"]) / g["ppl_stderr"]}
+        m = summary[s][f"g{group}"]
+        lines.append(f"{d}, group {group}: 2-bit RTN x{m['rtn2_x']:.3f}, 4-bit RTN "
+                     f"x{m['rtn4_x']:.3f}; 2-bit GPTQ x{m['gptq2_x']:.3f}, "
+                     f"{m['gptq2_minus_fp_in_se']:.1f} s.e. above FP and "
+                     f"{m['rtn2_minus_gptq2_in_se']:.1f} s.e. below 2-bit RTN.")
 tokens = {s: r[f"{s}-fp"]["tokens_scored"] for s, _ in sets}
 skip_tokens = {s: skip_ref(s)["tokens_scored"] for s, _ in sets}
 lines.append(f"\nTokens scored: held-out {tokens['heldout']}, WikiText-2 {tokens['wiki']} "
