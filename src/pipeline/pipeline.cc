@@ -151,7 +151,9 @@ Result<CalibrationSet> BuildCalibrationSet(Run& run, const Model& model, bool di
   if (!model.tokenizer)
     return InvalidArgument(o.model + ": calibration needs the model's tokenizer");
   LIEQ_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Create(*model.tokenizer));
-  Result<std::vector<std::vector<int32_t>>> windows = SampleCalibrationWindows(tokenizer, calib);
+  int64_t stream_tokens = 0;
+  Result<std::vector<std::vector<int32_t>>> windows =
+      SampleCalibrationWindows(tokenizer, calib, &stream_tokens);
   if (!windows.ok()) {
     return set.source.built_in ? windows.status().WithContext(set.source.name) : windows.status();
   }
@@ -160,6 +162,13 @@ Result<CalibrationSet> BuildCalibrationSet(Run& run, const Model& model, bool di
   run.progress.Note("calibration: " + std::to_string(calib.samples) + " windows x " +
                     std::to_string(calib.seq_len) + " tokens from the first " +
                     std::to_string(o.calib_docs) + " documents of " + set.source.name);
+  if (calib.samples * calib.seq_len > stream_tokens) {
+    // Random windows of a short text repeat its tokens; say so rather than hide it.
+    run.Note("the calibration text holds " + std::to_string(stream_tokens) +
+             " tokens, fewer than " + std::to_string(calib.samples) + " x " +
+             std::to_string(calib.seq_len) +
+             ": the windows overlap (a longer --calib text gives GPTQ more distinct data)");
+  }
   return set;
 }
 

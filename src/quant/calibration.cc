@@ -6,7 +6,7 @@
 namespace lieq {
 
 Result<std::vector<std::vector<int32_t>>> SampleCalibrationWindows(
-    const Tokenizer& tokenizer, const CalibrationOptions& options) {
+    const Tokenizer& tokenizer, const CalibrationOptions& options, int64_t* stream_tokens) {
   LIEQ_ASSIGN_OR_RETURN(std::vector<std::string> documents,
                         ReadCalibrationDocuments(options.file, options.num_docs));
   std::vector<int32_t> stream;
@@ -18,6 +18,7 @@ Result<std::vector<std::vector<int32_t>>> SampleCalibrationWindows(
     if (tokenizer.eos_id() >= 0) stream.push_back(tokenizer.eos_id());
   }
   const auto total = static_cast<int64_t>(stream.size());
+  if (stream_tokens != nullptr) *stream_tokens = total;
   if (total < options.seq_len) {
     return InvalidArgument(options.file + ": " + std::to_string(docs) + " documents give " +
                            std::to_string(total) + " tokens, fewer than one window of " +

@@ -22,8 +22,10 @@ struct CalibrationOptions {
 // Tokenizes documents [0, num_docs) (each followed by EOS when the tokenizer has one) into
 // one stream and draws `samples` windows of `seq_len` tokens at seeded random offsets.
 // Errors: unreadable file, a line without "text", invalid UTF-8, a stream shorter than one
-// window.
+// window. `stream_tokens`, when given, receives the stream's length (windows overlap when
+// samples x seq_len exceeds it).
 Result<std::vector<std::vector<int32_t>>> SampleCalibrationWindows(
-    const Tokenizer& tokenizer, const CalibrationOptions& options);
+    const Tokenizer& tokenizer, const CalibrationOptions& options,
+    int64_t* stream_tokens = nullptr);
 
 }  // namespace lieq

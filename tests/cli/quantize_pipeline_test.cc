@@ -115,6 +115,17 @@ TEST_F(QuantizePipeline, EvalTextComparesFpAndQuantizedInTheSummaryAndReport) {
   EXPECT_FALSE(fs::exists(Path("e2")));
 }
 
+// More calibration tokens asked for than the text holds: the overlap is said once.
+TEST_F(QuantizePipeline, ShortCalibrationTextSaysTheWindowsOverlap) {
+  const CmdResult few = Lieq("quantize " + Path("m") + " --uniform 4 -o " + Path("few") + kSmall);
+  ASSERT_EQ(few.code, 0) << few.output;
+  EXPECT_FALSE(Has(few, "the windows overlap")) << few.output;
+  const CmdResult many = Lieq("quantize " + Path("m") + " --uniform 4 -o " + Path("many") +
+                              " --calib-samples 400 --calib-seq 64 -t 2");
+  ASSERT_EQ(many.code, 0) << many.output;
+  EXPECT_TRUE(Has(many, "fewer than 400 x 64: the windows overlap")) << many.output;
+}
+
 TEST_F(QuantizePipeline, UniformOnAHidden64ModelFallsBackToGroup64) {
   const CmdResult r = Lieq("quantize " + Path("m") + " --uniform 2 -o " + Path("u2") + kSmall);
   ASSERT_EQ(r.code, 0) << r.output;
