@@ -40,4 +40,17 @@ Result<std::vector<std::vector<int32_t>>> SampleCalibration(const std::string& p
   return windows;
 }
 
+Result<int64_t> CommonWindowLength(std::span<const std::vector<int32_t>> samples) {
+  if (samples.empty() || samples.front().empty()) {
+    return InvalidArgument("no calibration samples");
+  }
+  const auto seq = static_cast<int64_t>(samples.front().size());
+  for (const auto& s : samples) {
+    if (static_cast<int64_t>(s.size()) != seq) {
+      return InvalidArgument("calibration samples must all have the same length");
+    }
+  }
+  return seq;
+}
+
 }  // namespace lieq

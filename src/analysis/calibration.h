@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,5 +25,9 @@ struct CalibrationOptions {
 Result<std::vector<std::vector<int32_t>>> SampleCalibration(const std::string& path,
                                                             const Tokenizer& tokenizer,
                                                             const CalibrationOptions& options);
+
+// The length every window shares; an error when there is none or the lengths differ (the
+// measurements stack windows into one matrix).
+Result<int64_t> CommonWindowLength(std::span<const std::vector<int32_t>> samples);
 
 }  // namespace lieq

@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 
+#include "analysis/calibration.h"
 #include "analysis/gram.h"
 #include "analysis/spectrum.h"
 #include "core/rng.h"
@@ -215,15 +216,7 @@ Result<CompactnessResult> MeasureCompactness(const Model& model, ThreadPool& poo
                                              std::span<const std::vector<int32_t>> samples,
                                              const CompactnessOptions& o) {
   const ModelConfig& c = model.config;
-  if (samples.empty() || samples.front().empty()) {
-    return InvalidArgument("no calibration samples");
-  }
-  const auto seq = static_cast<int64_t>(samples.front().size());
-  for (const auto& s : samples) {
-    if (static_cast<int64_t>(s.size()) != seq) {
-      return InvalidArgument("calibration samples must all have the same length");
-    }
-  }
+  LIEQ_ASSIGN_OR_RETURN(const int64_t seq, CommonWindowLength(samples));
   if (o.projections.empty()) return InvalidArgument("--projections names no projection");
   if (o.top_k < 1) return InvalidArgument("--top-k must be at least 1");
   if (o.twin_seeds < 1) return InvalidArgument("--twin-seeds must be at least 1");

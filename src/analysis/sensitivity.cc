@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "analysis/calibration.h"
 #include "runtime/kv_cache.h"
 
 namespace lieq {
@@ -105,15 +106,7 @@ Result<SensitivityResult> MeasureSensitivity(Model& model, ThreadPool& pool,
                                              const SensitivityOptions& o) {
   const auto start = Clock::now();
   const ModelConfig& c = model.config;
-  if (samples.empty() || samples.front().empty()) {
-    return InvalidArgument("no calibration samples");
-  }
-  const auto seq = static_cast<int64_t>(samples.front().size());
-  for (const auto& s : samples) {
-    if (static_cast<int64_t>(s.size()) != seq) {
-      return InvalidArgument("calibration samples must all have the same length");
-    }
-  }
+  LIEQ_ASSIGN_OR_RETURN(const int64_t seq, CommonWindowLength(samples));
   if (o.widths.empty()) return InvalidArgument("--sensitivity-bits names no width");
   for (size_t i = 0; i < o.widths.size(); ++i) {
     const int b = o.widths[i];

@@ -18,11 +18,6 @@ namespace lieq {
 namespace fs = std::filesystem;
 namespace {
 
-std::string StripTrailingSlashes(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
-}
-
 // Durability of a rename needs the folder that holds the entry flushed too.
 void SyncPath(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -21,12 +21,6 @@ namespace lieq {
 namespace fs = std::filesystem;
 namespace {
 
-// "out/" and "out" name the same target.
-std::string StripTrailingSlashes(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
-}
-
 fs::path ParentOf(const std::string& path) {
   const fs::path parent = fs::path(path).parent_path();
   return parent.empty() ? fs::path(".") : parent;
@@ -108,6 +102,11 @@ Status ErrnoError(const std::string& context, int err) {
   std::string what = std::strerror(err);
   if (!what.empty()) what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
   return IoError(context + ": " + what);
+}
+
+std::string StripTrailingSlashes(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
 }
 
 std::string TempOutputPath(const std::string& path) {

@@ -39,6 +39,9 @@ std::vector<std::string> ForeignEntries(const std::string& folder);
 void RecoverInterruptedOutputs(const std::string& path,
                                const std::function<void(const std::string&)>& note = nullptr);
 
+// "out/" and "out" name the same target: `path` without trailing slashes ("/" stays).
+std::string StripTrailingSlashes(std::string path);
+
 // "<path>.tmp-<pid of this process>", the name temporary outputs are built under.
 std::string TempOutputPath(const std::string& path);
 

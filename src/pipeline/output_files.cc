@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "core/output_path.h"
+
 namespace lieq {
 
 namespace fs = std::filesystem;
@@ -17,8 +19,7 @@ bool ResolveOutputFormat(const std::string& name, const std::string& out, Output
 }
 
 OutputFiles OutputFilesFor(const std::string& out) {
-  std::string stem = out;
-  while (stem.size() > 1 && stem.back() == '/') stem.pop_back();
+  const std::string stem = StripTrailingSlashes(out);
   return {out,
           stem + ".plan.json",
           stem + ".diagnostics.json",

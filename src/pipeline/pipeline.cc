@@ -11,6 +11,7 @@
 #include "analysis/report.h"
 #include "analysis/run_diagnostics.h"
 #include "core/atomic_file.h"
+#include "core/output_path.h"
 #include "io/hf_config.h"
 #include "io/model_loader.h"
 #include "io/quantized_model.h"
@@ -102,10 +103,9 @@ Status CheckSidecars(const Run& run, bool diagnoses) {
         (*previous)["output"].is_string()) {
       other = (*previous)["output"].get<std::string>();
     }
-    const auto normal = [](std::string path) {
-      while (path.size() > 1 && path.back() == '/') path.pop_back();
+    const auto normal = [](const std::string& path) {
       std::error_code e;
-      return std::filesystem::absolute(path, e).lexically_normal();
+      return std::filesystem::absolute(StripTrailingSlashes(path), e).lexically_normal();
     };
     if (normal(other) != normal(run.o.out)) {
       return AlreadyExists(run.files.summary + " describes another output (" + other +
