@@ -47,9 +47,10 @@ Result<std::map<std::string, std::pair<TensorView, std::string>>> OpenShards(
   return tensors;
 }
 
-OwnedTensor ToF32(const TensorView& v) {
+// Converted in place, without a second copy of the tensor (peak memory at load).
+OwnedTensor F32Copy(const TensorView& v) {
   OwnedTensor t = OwnedTensor::Zeros(DType::kF32, v.shape);
-  for (int64_t r = 0; r < v.rows(); ++r) RowToF32(v, r, t.f32() + r * v.cols());
+  RowsToF32(v, 0, v.rows(), t.f32());
   return t;
 }
 
@@ -85,7 +86,7 @@ Status BindTensor(Model& model, const TensorSlot& slot, const TensorView& source
                            ShapeToString(slot.shape));
   }
   if (slot.is_vector) {
-    *slot.view = model.Adopt(ToF32(source));
+    *slot.view = model.Adopt(F32Copy(source));
   } else {
     *slot.view = source;
   }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/tensor.h"
 #include "core/thread_pool.h"
@@ -75,5 +76,7 @@ void RowToF32(const TensorView& w, int64_t r, float* out);
 // Converts rows [r0, r0 + rows) of a matrix of any dtype to floats (16-bit: SIMD; block types:
 // DequantizeRow); out is [rows, w.cols()] row-major. Exact for F16 and BF16.
 void RowsToF32(const TensorView& w, int64_t r0, int64_t rows, float* out);
+// The whole matrix as floats, [rows, cols] row-major.
+std::vector<float> ToF32(const TensorView& w);
 
 }  // namespace lieq

@@ -90,6 +90,12 @@ void RowsToF32(const TensorView& w, int64_t r0, int64_t rows, float* out) {
   HWY_DYNAMIC_DISPATCH(Widen16)(static_cast<uint32_t>(w.dtype), w.Row(r0), count, out);
 }
 
+std::vector<float> ToF32(const TensorView& w) {
+  std::vector<float> out(static_cast<size_t>(w.NumElements()));
+  RowsToF32(w, 0, w.rows(), out.data());
+  return out;
+}
+
 HWY_EXPORT(WidenTargetImpl);
 const char* WidenSimdTarget() { return HWY_DYNAMIC_DISPATCH(WidenTargetImpl)(); }
 

@@ -2,9 +2,11 @@
 // keeps the views valid (memory maps of the source files, converted tensors).
 #pragma once
 
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,12 @@ struct Model {
   TensorView Adopt(OwnedTensor t) {
     owned.push_back(std::move(t));
     return owned.back().view();
+  }
+  // A copy of `values` as an F32 tensor of `shape`, owned by the model.
+  TensorView AdoptF32(const Shape& shape, std::span<const float> values) {
+    OwnedTensor t = OwnedTensor::Zeros(DType::kF32, shape);
+    std::memcpy(t.f32(), values.data(), values.size() * sizeof(float));
+    return Adopt(std::move(t));
   }
 
   Model() = default;

@@ -361,6 +361,10 @@ Status QuantizeAndExport(Run& run, Model& model, const BitPlan& plan, Calibratio
     run.progress.Advance(r.block + 1, DescribeBlock(r, method), r.cached);
   };
   options.warn = [&run](const std::string& m) { run.progress.Note("warning: " + m); };
+  if (!run.work_dir.empty()) {  // both exports resume block by block from the work folder
+    options.cache_dir = run.work_dir;
+    options.cache_salt = HfConfigJson(model.config, "") + "\n" + details.dump();
+  }
   auto start = Clock::now();
   if (run.format == OutputFormat::kGguf) {
     GgufExportOptions gguf;
@@ -383,10 +387,6 @@ Status QuantizeAndExport(Run& run, Model& model, const BitPlan& plan, Calibratio
     if (!described.empty() && described.back() == '\n') described.pop_back();
     run.progress.Note(described);
     return Status::Ok();
-  }
-  if (!run.work_dir.empty()) {
-    options.cache_dir = run.work_dir;
-    options.cache_salt = HfConfigJson(model.config, "") + "\n" + details.dump();
   }
   LIEQ_ASSIGN_OR_RETURN(PackedBlocks packed, QuantizeModel(model, options, pool));
   run.progress.End();
@@ -454,7 +454,7 @@ void RemoveWorkFolder(const std::string& dir) {
     const std::string name = it->path().filename().string();
     const std::string ext = it->path().extension().string();
     if (it->is_regular_file(ec) &&
-        (ext == ".lqb" || ext == ".json" || name == "default-calibration.txt")) {
+        (ext == ".lqb" || ext == ".lqg" || ext == ".json" || name == "default-calibration.txt")) {
       ours.push_back(it->path());
     }
   }

@@ -15,7 +15,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kMagic[8] = {'L', 'I', 'E', 'Q', 'B', 'L', 'K', '1'};
+// Both kinds of entry share the header; the magic tells them apart.
+constexpr char kPackedMagic[8] = {'L', 'I', 'E', 'Q', 'B', 'L', 'K', '1'};
+constexpr char kGridMagic[8] = {'L', 'I', 'E', 'Q', 'G', 'G', 'B', '1'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderBytes = 8 + 4 + 4 + 8 + 4 + 4 + 8 + 8;
 
@@ -57,9 +59,70 @@ class Reader {
   size_t pos_;
 };
 
+Status CorruptEntry(const std::string& path, const std::string& what) {
+  return DataLoss(path + ": corrupt cached block: " + what);
+}
+
+// Writes header + payload to `path` atomically.
+Status WriteEntry(const std::string& path, const char (&magic)[8], int block, uint64_t key,
+                  uint32_t linears, uint32_t vectors, const std::string& payload) {
+  std::string bytes(magic, sizeof magic);
+  Put(bytes, kVersion);
+  Put(bytes, static_cast<uint32_t>(block));
+  Put(bytes, key);
+  Put(bytes, linears);
+  Put(bytes, vectors);
+  Put(bytes, static_cast<uint64_t>(payload.size()));
+  Put(bytes, CacheHasher().Str(payload).digest());
+  bytes += payload;
+  return WriteFileAtomically(path, WriteOptions{.overwrite = true}, [&](std::FILE* f) {
+    if (std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size())
+      return IoError(path + ": short write");
+    return Status::Ok();
+  });
+}
+
+// The checked contents of an entry: its bytes, where the payload starts, and its counts.
+struct Entry {
+  std::string bytes;
+  uint32_t linears = 0, vectors = 0;
+};
+
+// false when there is no file; an error when it is there but is not a sound entry of this
+// magic, block and key (header, size and payload hash are checked).
+Result<bool> ReadEntry(const std::string& path, const char (&magic)[8], int block, uint64_t key,
+                       Entry* entry) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return false;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError(path + ": cannot open the cached block");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto corrupt = [&](const std::string& what) { return CorruptEntry(path, what); };
+  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), magic, sizeof magic) != 0) {
+    return corrupt("no " + std::string(magic, sizeof magic) + " header");
+  }
+  Reader header(bytes, sizeof magic);
+  uint32_t version = 0, stored_block = 0;
+  uint64_t stored_key = 0, payload_bytes = 0, payload_hash = 0;
+  if (!header.Get(&version) || !header.Get(&stored_block) || !header.Get(&stored_key) ||
+      !header.Get(&entry->linears) || !header.Get(&entry->vectors) || !header.Get(&payload_bytes) ||
+      !header.Get(&payload_hash)) {
+    return corrupt("truncated header");
+  }
+  if (version != kVersion) return corrupt("version " + std::to_string(version));
+  if (stored_block != static_cast<uint32_t>(block) || stored_key != key)
+    return corrupt("the header names another block or key");
+  if (payload_bytes != bytes.size() - kHeaderBytes) {
+    return corrupt("payload of " + std::to_string(bytes.size() - kHeaderBytes) +
+                   " bytes, header says " + std::to_string(payload_bytes));
+  }
+  if (CacheHasher().Bytes(bytes.data() + kHeaderBytes, payload_bytes).digest() != payload_hash)
+    return corrupt("payload hash mismatch");
+  entry->bytes = std::move(bytes);
+  return true;
+}
+
 }  // namespace
-
-
 
 Status BlockCache::Open() const {
   std::error_code ec;
@@ -70,9 +133,9 @@ Status BlockCache::Open() const {
   return Status::Ok();
 }
 
-std::string BlockCache::PathFor(int block, uint64_t key) const {
+std::string BlockCache::PathFor(int block, uint64_t key, const char* suffix) const {
   char name[64];
-  std::snprintf(name, sizeof name, "%016" PRIx64 "-block%d.lqb", key, block);
+  std::snprintf(name, sizeof name, "%016" PRIx64 "-block%d.%s", key, block, suffix);
   return (fs::path(dir_) / name).string();
 }
 
@@ -94,54 +157,20 @@ Status BlockCache::Store(int block, uint64_t key, const CachedBlock& result) con
     Put(payload, static_cast<uint64_t>(v.size()));
     PutArray(payload, v);
   }
-  std::string bytes(kMagic, sizeof kMagic);
-  Put(bytes, kVersion);
-  Put(bytes, static_cast<uint32_t>(block));
-  Put(bytes, key);
-  Put(bytes, static_cast<uint32_t>(result.linears.size()));
-  Put(bytes, static_cast<uint32_t>(result.vectors.size()));
-  Put(bytes, static_cast<uint64_t>(payload.size()));
-  Put(bytes, CacheHasher().Str(payload).digest());
-  bytes += payload;
-  const std::string path = PathFor(block, key);
-  return WriteFileAtomically(path, WriteOptions{.overwrite = true}, [&](std::FILE* f) {
-    if (std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size())
-      return IoError(path + ": short write");
-    return Status::Ok();
-  });
+  return WriteEntry(PathFor(block, key), kPackedMagic, block, key,
+                    static_cast<uint32_t>(result.linears.size()),
+                    static_cast<uint32_t>(result.vectors.size()), payload);
 }
 
 Result<bool> BlockCache::Load(int block, uint64_t key, const CachedBlockShape& expect,
                               CachedBlock* out) const {
   const std::string path = PathFor(block, key);
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return false;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return IoError(path + ": cannot open the cached block");
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto corrupt = [&](const std::string& what) {
-    return DataLoss(path + ": corrupt cached block: " + what);
-  };
-  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
-    return corrupt("no LIEQBLK1 header");
-  }
-  Reader header(bytes, sizeof kMagic);
-  uint32_t version = 0, stored_block = 0, linears = 0, vectors = 0;
-  uint64_t stored_key = 0, payload_bytes = 0, payload_hash = 0;
-  if (!header.Get(&version) || !header.Get(&stored_block) || !header.Get(&stored_key) ||
-      !header.Get(&linears) || !header.Get(&vectors) || !header.Get(&payload_bytes) ||
-      !header.Get(&payload_hash)) {
-    return corrupt("truncated header");
-  }
-  if (version != kVersion) return corrupt("version " + std::to_string(version));
-  if (stored_block != static_cast<uint32_t>(block) || stored_key != key)
-    return corrupt("the header names another block or key");
-  if (payload_bytes != bytes.size() - kHeaderBytes) {
-    return corrupt("payload of " + std::to_string(bytes.size() - kHeaderBytes) +
-                   " bytes, header says " + std::to_string(payload_bytes));
-  }
-  if (CacheHasher().Bytes(bytes.data() + kHeaderBytes, payload_bytes).digest() != payload_hash)
-    return corrupt("payload hash mismatch");
+  Entry entry;
+  LIEQ_ASSIGN_OR_RETURN(const bool found, ReadEntry(path, kPackedMagic, block, key, &entry));
+  if (!found) return false;
+  const std::string& bytes = entry.bytes;
+  const uint32_t linears = entry.linears, vectors = entry.vectors;
+  auto corrupt = [&](const std::string& what) { return CorruptEntry(path, what); };
   if (linears != expect.linears.size() || vectors != expect.vector_sizes.size())
     return corrupt("holds " + std::to_string(linears) + " layers and " + std::to_string(vectors) +
                    " vectors, expected " + std::to_string(expect.linears.size()) + " and " +
@@ -182,6 +211,56 @@ Result<bool> BlockCache::Load(int block, uint64_t key, const CachedBlockShape& e
     if (n != 0 && n != static_cast<uint64_t>(expect.vector_sizes[i]))
       return corrupt("vector " + std::to_string(i) + " has " + std::to_string(n) + " values");
     if (!r.GetArray(n, &result.vectors[i])) return corrupt("truncated vector " + std::to_string(i));
+  }
+  if (!r.done()) return corrupt("trailing bytes");
+  *out = std::move(result);
+  return true;
+}
+
+Status BlockCache::StoreGrid(int block, uint64_t key, const CachedGridBlock& result) const {
+  std::string payload;
+  for (const GridQuantizedLinear& q : result.linears) {
+    Put(payload, static_cast<uint32_t>(q.type));
+    Put(payload, q.rows);
+    Put(payload, q.cols);
+    Put(payload, static_cast<uint64_t>(q.data.size()));
+    PutArray(payload, q.data);
+  }
+  return WriteEntry(PathFor(block, key, "lqg"), kGridMagic, block, key,
+                    static_cast<uint32_t>(result.linears.size()), 0, payload);
+}
+
+Result<bool> BlockCache::LoadGrid(int block, uint64_t key,
+                                  const std::vector<GridQuantizedLinear>& expect,
+                                  CachedGridBlock* out) const {
+  const std::string path = PathFor(block, key, "lqg");
+  Entry entry;
+  LIEQ_ASSIGN_OR_RETURN(const bool found, ReadEntry(path, kGridMagic, block, key, &entry));
+  if (!found) return false;
+  auto corrupt = [&](const std::string& what) { return CorruptEntry(path, what); };
+  if (entry.linears != expect.size() || entry.vectors != 0) {
+    return corrupt("holds " + std::to_string(entry.linears) + " layers, expected " +
+                   std::to_string(expect.size()));
+  }
+  Reader r(entry.bytes, kHeaderBytes);
+  CachedGridBlock result;
+  result.linears.resize(expect.size());
+  for (size_t i = 0; i < expect.size(); ++i) {
+    GridQuantizedLinear& q = result.linears[i];
+    uint32_t type = 0;
+    uint64_t size = 0;
+    if (!r.Get(&type) || !r.Get(&q.rows) || !r.Get(&q.cols) || !r.Get(&size)) {
+      return corrupt("truncated layer " + std::to_string(i));
+    }
+    const GridQuantizedLinear& want = expect[i];
+    if (type != static_cast<uint32_t>(want.type) || q.rows != want.rows || q.cols != want.cols) {
+      return corrupt("layer " + std::to_string(i) + " is not " + std::to_string(want.rows) + "x" +
+                     std::to_string(want.cols) + " " + std::string(Name(want.type)));
+    }
+    q.type = want.type;
+    if (size != static_cast<uint64_t>(want.rows * RowBytes(want.type, want.cols)))
+      return corrupt("layer " + std::to_string(i) + " has " + std::to_string(size) + " bytes");
+    if (!r.GetArray(size, &q.data)) return corrupt("truncated layer " + std::to_string(i));
   }
   if (!r.done()) return corrupt("trailing bytes");
   *out = std::move(result);

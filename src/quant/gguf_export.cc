@@ -6,11 +6,13 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <system_error>
 
 #include "io/gguf_model.h"
 #include "kernels/matmul.h"
 #include "kernels/quantize_reference.h"
+#include "quant/block_cache.h"
 #include "quant/block_calibrator.h"
 #include "quant/hessian.h"
 #include "quant/kquant_gptq.h"
@@ -28,12 +30,6 @@ constexpr KFitOptions kGptqFit{.clip_search = false, .refine_scales = false};
 
 double SecondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-std::vector<float> ToF32(const TensorView& v) {
-  std::vector<float> out(static_cast<size_t>(v.NumElements()));
-  RowsToF32(v, 0, v.rows(), out.data());
-  return out;
 }
 
 TensorView AdoptBytes(Model& model, DType type, const Shape& shape, const void* bytes) {
@@ -93,6 +89,47 @@ Result<TensorView> QuantizeMatrix(Model& model, const TensorView& src, DType typ
   LIEQ_ASSIGN_OR_RETURN(GridQuantizedLinear q,
                         QuantizeInGrid(w, src.rows(), src.cols(), {}, grid, GptqOptions{}, pool));
   return AdoptBytes(model, type, src.shape, q.data.data());
+}
+
+void Warn(const QuantizeOptions& quant, const std::string& message) {
+  if (quant.warn) {
+    quant.warn(message);
+  } else {
+    std::fprintf(stderr, "warning: %s\n", message.c_str());
+  }
+}
+
+// Block l from the resume cache, when a sound entry is there: its layers compute with the
+// decoded values (bit-identical to what the quantizer fed back) and its bytes join `quantized`.
+// A corrupt entry is reported and the block quantized again.
+Result<bool> LoadCachedBlock(Model& model, const BlockCache& cache, int l,
+                             const std::vector<uint64_t>& keys, int bits,
+                             const QuantizeOptions& quant,
+                             std::vector<std::vector<GridQuantizedLinear>>& quantized) {
+  BlockWeights& bw = model.weights.blocks[static_cast<size_t>(l)];
+  std::vector<GridQuantizedLinear> expect;
+  for (Projection p : kAllProjections) {
+    GridQuantizedLinear& e = expect.emplace_back();
+    e.rows = bw.linear(p).w.rows();
+    e.cols = bw.linear(p).w.cols();
+    LIEQ_ASSIGN_OR_RETURN(e.type, GgufTypeForBits(bits, e.cols));
+  }
+  CachedGridBlock hit;
+  const Result<bool> loaded = cache.LoadGrid(l, keys[static_cast<size_t>(l)], expect, &hit);
+  if (!loaded.ok()) {
+    Warn(quant, loaded.status().message() + " (ignored: block " + std::to_string(l) +
+                    " is quantized again)");
+    return false;
+  }
+  if (!*loaded) return false;
+  for (Projection p : kAllProjections) {
+    Linear& linear = bw.linear(p);
+    const GridQuantizedLinear& q = hit.linears[static_cast<size_t>(p)];
+    linear.w =
+        model.AdoptF32(linear.w.shape, ToF32(TensorView{q.type, linear.w.shape, q.data.data()}));
+  }
+  quantized[static_cast<size_t>(l)] = std::move(hit.linears);
+  return true;
 }
 
 }  // namespace
@@ -196,6 +233,15 @@ Result<GgufExportReport> ExportGguf(Model& model, const QuantizeOptions& quant,
   // model computes with the same values in F32, which the calibration pushes through).
   std::vector<std::vector<GridQuantizedLinear>> quantized(static_cast<size_t>(c.num_layers));
   std::map<const TensorView*, DType> wanted;  // the type each quantized tensor was asked for
+  std::optional<BlockCache> cache;
+  std::vector<uint64_t> keys;
+  if (!quant.cache_dir.empty()) {
+    cache.emplace(quant.cache_dir);
+    LIEQ_RETURN_IF_ERROR(cache->Open());
+    QuantizeOptions keyed = quant;
+    keyed.cache_salt += "\ngguf export 1";  // other entries, other grids: never the folder's
+    keys = BlockCacheKeys(model, keyed);
+  }
   for (int l = 0; l < static_cast<int>(c.num_layers); ++l) {
     BlockReport report;
     report.block = l;
@@ -207,6 +253,23 @@ Result<GgufExportReport> ExportGguf(Model& model, const QuantizeOptions& quant,
       if (quant.progress) quant.progress(report);
       continue;
     }
+    for (Projection p : kAllProjections) {
+      Linear& linear = bw.linear(p);
+      if (linear.is_packed()) return InvalidArgument("the model is already quantized");
+      // Zero columns fit every type: the rule's own type, before fitting.
+      LIEQ_ASSIGN_OR_RETURN(wanted[&linear.w], GgufTypeForBits(report.bits, 0));
+    }
+    if (cache) {
+      LIEQ_ASSIGN_OR_RETURN(const bool hit,
+                            LoadCachedBlock(model, *cache, l, keys, report.bits, quant, quantized));
+      if (hit) {
+        report.cached = true;
+        if (gptq) calibrator.Propagate(l);
+        report.calib_seconds = SecondsSince(start);
+        if (quant.progress) quant.progress(report);
+        continue;
+      }
+    }
     std::vector<std::vector<double>> hessians;
     if (gptq) {
       for (const HessianAccumulator& site : calibrator.Collect(l))
@@ -216,11 +279,8 @@ Result<GgufExportReport> ExportGguf(Model& model, const QuantizeOptions& quant,
     start = std::chrono::steady_clock::now();
     for (Projection p : kAllProjections) {
       Linear& linear = bw.linear(p);
-      if (linear.is_packed()) return InvalidArgument("the model is already quantized");
       const int64_t rows = linear.w.rows(), cols = linear.w.cols();
       LIEQ_ASSIGN_OR_RETURN(DType type, GgufTypeForBits(report.bits, cols));
-      // Zero columns fit every type: the rule's own type, before fitting.
-      LIEQ_ASSIGN_OR_RETURN(wanted[&linear.w], GgufTypeForBits(report.bits, 0));
       LIEQ_ASSIGN_OR_RETURN(KQuantGrid grid,
                             KQuantGrid::Create(type, gptq ? kGptqFit : KFitOptions{}));
       const std::vector<float> w = ToF32(linear.w);
@@ -230,13 +290,17 @@ Result<GgufExportReport> ExportGguf(Model& model, const QuantizeOptions& quant,
       if (!q.ok()) {
         return q.status().WithContext("block " + std::to_string(l) + " " + ProjectionName(p));
       }
-      OwnedTensor values = OwnedTensor::Zeros(DType::kF32, linear.w.shape);
-      std::memcpy(values.f32(), q->values.data(), q->values.size() * sizeof(float));
-      linear.w = model.Adopt(std::move(values));
+      linear.w = model.AdoptF32(linear.w.shape, q->values);
       q->values = {};
       quantized[static_cast<size_t>(l)].push_back(std::move(q).value());
     }
     report.quant_seconds = SecondsSince(start);
+    if (cache) {
+      const Status stored =
+          cache->StoreGrid(l, keys[static_cast<size_t>(l)], {quantized[static_cast<size_t>(l)]});
+      if (!stored.ok())
+        Warn(quant, stored.message() + " (block " + std::to_string(l) + " not cached)");
+    }
     if (gptq) {
       start = std::chrono::steady_clock::now();
       calibrator.Propagate(l);

@@ -22,18 +22,6 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-TensorView AdoptF32(Model& model, const Shape& shape, std::span<const float> values) {
-  OwnedTensor t = OwnedTensor::Zeros(DType::kF32, shape);
-  std::memcpy(t.f32(), values.data(), values.size() * sizeof(float));
-  return model.Adopt(std::move(t));
-}
-
-std::vector<float> ToF32(const TensorView& v) {
-  std::vector<float> out(static_cast<size_t>(v.NumElements()));
-  RowsToF32(v, 0, v.rows(), out.data());
-  return out;
-}
-
 // H ← diag(1/s)·H·diag(1/s): the Hessian of the inputs x/s.
 void ScaleHessian(std::vector<double>& h, std::span<const float> s) {
   const auto n = static_cast<int64_t>(s.size());
@@ -57,7 +45,7 @@ void DivideVector(Model& model, TensorView& v, std::span<const float> s) {
   if (v.data == nullptr) return;
   std::vector<float> values(v.F32().begin(), v.F32().end());
   for (size_t i = 0; i < values.size(); ++i) values[i] /= s[i];
-  v = AdoptF32(model, v.shape, values);
+  v = model.AdoptF32(v.shape, values);
 }
 
 // The block's working weights: w[p] [out, in] in F32.
@@ -105,9 +93,8 @@ std::vector<TensorView*> FoldedVectors(BlockWeights& bw) {
   return {&bw.attn_norm, &bw.ffn_norm, &bw.v.bias, &bw.up.bias};
 }
 
-// keys[l]: a hash of everything block l's result depends on, chained over blocks 0..l (the
-// inputs of block l are the outputs of the quantized blocks before it). Hashes the weights
-// before any block is modified.
+}  // namespace
+
 std::vector<uint64_t> BlockCacheKeys(Model& model, const QuantizeOptions& o) {
   CacheHasher base;
   base.Str("lieq block cache 1").Str(o.cache_salt).Str(QuantMethodName(o.method));
@@ -146,8 +133,6 @@ std::vector<uint64_t> BlockCacheKeys(Model& model, const QuantizeOptions& o) {
   }
   return keys;
 }
-
-}  // namespace
 
 Result<QuantMethod> ParseQuantMethod(const std::string& name) {
   if (name == "rtn") return QuantMethod::kRtn;
@@ -269,13 +254,13 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
       } else if (*loaded) {
         for (size_t i = 0; i < vectors.size(); ++i) {
           if (!hit.vectors[i].empty()) {
-            *vectors[i] = AdoptF32(model, vectors[i]->shape, hit.vectors[i]);
+            *vectors[i] = model.AdoptF32(vectors[i]->shape, hit.vectors[i]);
           }
         }
         for (Projection p : kAllProjections) {
           Linear& linear = bw.linear(p);
-          linear.w = AdoptF32(model, linear.w.shape,
-                              DequantizeLinear(hit.linears[static_cast<size_t>(p)]));
+          linear.w =
+              model.AdoptF32(linear.w.shape, DequantizeLinear(hit.linears[static_cast<size_t>(p)]));
         }
         packed[static_cast<size_t>(l)] = std::move(hit.linears);
         report.cached = true;
@@ -334,7 +319,7 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
     // From here on the model computes with the quantized block.
     for (Projection p : kAllProjections) {
       Linear& linear = bw.linear(p);
-      linear.w = AdoptF32(model, linear.w.shape, DequantizeLinear(out[static_cast<size_t>(p)]));
+      linear.w = model.AdoptF32(linear.w.shape, DequantizeLinear(out[static_cast<size_t>(p)]));
     }
     report.quant_seconds = Seconds(start);
     if (cache) {

@@ -51,6 +51,11 @@ struct QuantizeOptions {
   std::function<void(const std::string&)> warn;  // e.g. a corrupt cache file (default: stderr)
 };
 
+// keys[l]: the resume cache's key of block l, a hash of everything its result depends on,
+// chained over blocks 0..l (the inputs of block l are the outputs of the quantized blocks
+// before it). Hashes the weights, so it must run before any block is modified.
+std::vector<uint64_t> BlockCacheKeys(Model& model, const QuantizeOptions& options);
+
 // Checks widths, group size and calibration windows against the model.
 Status ValidateQuantizeOptions(const QuantizeOptions& options, const ModelConfig& config);
 

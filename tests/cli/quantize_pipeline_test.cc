@@ -185,6 +185,32 @@ TEST_F(QuantizePipeline, ResumesFromTheCacheAfterAnInterruptedRun) {
   EXPECT_EQ(ReadJson(Path("r.plan.json"))["bits"], ReadJson(Path("r.summary.json"))["bits"]);
 }
 
+// The GGUF export resumes block by block too, and the resumed file is the same file.
+TEST_F(QuantizePipeline, GgufResumesFromTheCacheToTheSameBytes) {
+  const std::string cache = " --cache-dir " + Path("gcache");
+  const std::string args = "quantize " + Path("m") + " --budget 3 -o ";
+  const CmdResult first = Lieq(args + Path("g1.gguf") + kSmall + cache);
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_FALSE(Has(first, "cached")) << first.output;
+  const CmdResult again = Lieq(args + Path("g2.gguf") + kSmall + cache);
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_TRUE(Has(again, "[quantize] block  0 of 2: ")) << again.output;
+  EXPECT_TRUE(Has(again, "cached")) << again.output;
+  auto bytes = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(bytes(Path("g1.gguf")), bytes(Path("g2.gguf")));
+  // A damaged entry is said and the block quantized again, to the same bytes.
+  for (const auto& e : fs::directory_iterator(Path("gcache"))) {
+    if (e.path().extension() == ".lqg") fs::resize_file(e.path(), 100);
+  }
+  const CmdResult damaged = Lieq(args + Path("g3.gguf") + kSmall + cache);
+  ASSERT_EQ(damaged.code, 0) << damaged.output;
+  EXPECT_TRUE(Has(damaged, "corrupt cached block")) << damaged.output;
+  EXPECT_EQ(bytes(Path("g1.gguf")), bytes(Path("g3.gguf")));
+}
+
 TEST_F(QuantizePipeline, BadCalibrationInputNamesTheFile) {
   std::ofstream(Path("short.txt")) << "Too short to calibrate anything.";
   const CmdResult too_short = Lieq("quantize " + Path("m") + " --budget 3 --calib " +

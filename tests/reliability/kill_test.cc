@@ -182,22 +182,41 @@ TEST_F(InterruptedRuns, CachedRerunIsByteIdentical) {
   EXPECT_TRUE(ReadBytes(Path("full/model.safetensors")) == *reference_);
 }
 
-TEST_F(InterruptedRuns, KilledRunResumesToTheUninterruptedBytes) {
-  const std::string cache = " --cache-dir " + Path("cache-killed");
-  ASSERT_TRUE(KillWhenLogged(Quantize("resumed") + cache, Path("resumed.log"), "block 19 of "))
-      << ReadBytes(Path("resumed.log"));
-  EXPECT_FALSE(fs::exists(Path("resumed")));
-  const size_t done = CountFiles(Path("cache-killed"));
+// Kills `quantize -o OUT --cache-dir CACHE` once block 19 has started, checks that OUT is absent
+// and the cache holds the finished blocks, then reruns it to the end (its output returned).
+void KillAtBlock19ThenResume(const std::string& quantize, const std::string& out,
+                             const std::string& cache, const std::string& log, CmdResult* resumed) {
+  ASSERT_TRUE(KillWhenLogged(quantize + " --cache-dir " + cache, log, "block 19 of "))
+      << ReadBytes(log);
+  EXPECT_FALSE(fs::exists(out));
+  size_t done = 0;
+  for (const auto& entry : fs::directory_iterator(cache)) done += entry.is_regular_file();
   EXPECT_GE(done, 19u);
   EXPECT_LT(done, 48u);
-  const CmdResult resumed = Lieq(Quantize("resumed") + cache);
-  ASSERT_EQ(resumed.code, 0) << resumed.output;
-  EXPECT_NE(resumed.output.find("block 18 of 48: 2 bits, cached"), std::string::npos)
-      << resumed.output;
-  EXPECT_NE(resumed.output.find("block 47 of 48: 2 bits, gptq"), std::string::npos)
-      << resumed.output;
+  *resumed = Lieq(quantize + " --cache-dir " + cache);
+  ASSERT_EQ(resumed->code, 0) << resumed->output;
+  EXPECT_NE(resumed->output.find("block 18 of 48: 2 bits, cached"), std::string::npos)
+      << resumed->output;
+  EXPECT_NE(resumed->output.find("block 47 of 48: 2 bits, gptq"), std::string::npos)
+      << resumed->output;
+}
+
+TEST_F(InterruptedRuns, KilledRunResumesToTheUninterruptedBytes) {
+  CmdResult resumed;
+  KillAtBlock19ThenResume(Quantize("resumed"), Path("resumed"), Path("cache-killed"),
+                          Path("resumed.log"), &resumed);
   EXPECT_TRUE(ReadBytes(Path("resumed/model.safetensors")) == *reference_);
   EXPECT_TRUE(ReadBytes(Path("resumed/config.json")) == ReadBytes(Path("ref/config.json")));
+}
+
+// The GGUF export resumes the same way (its blocks are cached in the ggml types).
+TEST_F(InterruptedRuns, KilledGgufRunResumesToTheUninterruptedBytes) {
+  const CmdResult plain = Lieq(Quantize("plain.gguf"));
+  ASSERT_EQ(plain.code, 0) << plain.output;
+  CmdResult resumed;
+  KillAtBlock19ThenResume(Quantize("resumed.gguf"), Path("resumed.gguf"), Path("cache-gguf"),
+                          Path("resumed-gguf.log"), &resumed);
+  EXPECT_TRUE(ReadBytes(Path("resumed.gguf")) == ReadBytes(Path("plain.gguf")));
 }
 
 // AWQ also replaces norm weights and biases; the cache keeps them.
