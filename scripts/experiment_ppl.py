@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -62,6 +63,9 @@ def parse_args():
     p.add_argument("--diag-seq", type=int, default=512, help="--budgets: diagnose --seq")
     p.add_argument("--twin-seeds", type=int, default=3)
     p.add_argument("--write-results", default="", help="--budgets: Markdown file to update (docs/RESULTS.md)")
+    p.add_argument("--exhaustive", action="store_true",
+                   help="--budgets: also quantize every {2,3,4} plan at 2 + 2/L bits (L + L(L-1)/2 plans), "
+                        "the ceiling any signal can reach there")
     return p.parse_args()
 
 
@@ -426,10 +430,29 @@ class BudgetExperiment(Experiment):
                              "bits": p["bits"], "avg_bits_linear": p["avg_bits_linear"], "model": key,
                              "plan_seconds": self.signal_seconds[rank_by] + plan_secs})
         self.results["rows"] = rows
+        if a.exhaustive:
+            self.results["exhaustive"] = self.exhaustive()
         self.results["settings"] = vars(a)
         self.results["elapsed_seconds"] = self.results.get("elapsed_seconds", 0) + time.time() - t0
         self.save()
         self.report(budgets, rows)
+
+    def exhaustive(self):
+        """Every width assignment from {2,3,4} with 2L + 2 bits in all (blocks of equal size: one
+        block at 4 bits, or two at 3), quantized and measured: the best plan at 2 + 2/L bits."""
+        L, keys = self.L, []
+        print("exhaustive: %d plans at %.4g bits" % (L + L * (L - 1) // 2, 2 + 2 / L), flush=True)
+        for i in range(L):
+            for j in range(i, L):
+                bits = [2] * L
+                if i == j:
+                    bits[i] = 4
+                else:
+                    bits[i] = bits[j] = 3
+                key, path = self.quantize_bits(bits)
+                self.ppl_se(key, path)
+                keys.append(key)
+        return keys
 
     def report(self, budgets, rows):
         a, L, R = self.a, self.L, self.results
@@ -461,18 +484,55 @@ class BudgetExperiment(Experiment):
             lines.append("| %.4g | %s | %s | %s | %s | %.1f |" % (
                 r["budget"], r["label"], " ".join(str(x) for x in r["bits"]),
                 " | ".join(cell(r["model"], s) for s in sets), gaps(r["model"]), r["plan_seconds"]))
-        lines += ["", "![perplexity vs budget](budgets.svg)", "", END]
+        if R.get("exhaustive"):
+            lines += self.exhaustive_lines(R["exhaustive"], rows, sets, gaps)
+        name = os.path.basename(a.model.rstrip("/"))
+        # Written into FILE: the plot and the raw numbers go to results/ beside it.
+        image = "results/%s-budgets.svg" % name if a.write_results else "budgets.svg"
+        lines += ["", "![perplexity vs budget](%s)" % image, "", END]
         text = "\n".join(lines) + "\n"
         open(os.path.join(a.out, "budgets.md"), "w").write(text)
         print(text)
         self.budget_svg(budgets, rows, sets[0])
         if a.write_results:
+            dest = os.path.join(os.path.dirname(a.write_results) or ".", "results")
+            os.makedirs(dest, exist_ok=True)
+            shutil.copyfile(os.path.join(a.out, "budgets.svg"), os.path.join(dest, name + "-budgets.svg"))
+            shutil.copyfile(self.results_path, os.path.join(dest, name + "-budgets.json"))
             old = open(a.write_results).read() if os.path.exists(a.write_results) else ""
             if BEGIN in old and END in old:
                 new = old[:old.index(BEGIN)] + text.rstrip("\n") + old[old.index(END) + len(END):]
             else:
                 new = old.rstrip("\n") + "\n\n" + text
             open(a.write_results, "w").write(new)
+
+    def exhaustive_lines(self, keys, rows, sets, gaps):
+        """The exhaustive search at 2 + 2/L bits: the best plans by mean gap closed over the sets,
+        and where each signal's plan at that budget ranks among all of them."""
+        runs, L = self.results["runs"], self.L
+        u2 = runs["b" + "2" * L]["ppl"]
+        fp = runs["fp"]["ppl"]
+        closed = lambda key: sum((u2[s] - runs[key]["ppl"][s]) / (u2[s] - fp[s]) for s in sets) / len(sets)
+        ranked = sorted(keys, key=closed, reverse=True)
+        b = 2 + 2 / L
+        lines = ["", "Exhaustive search at %.4g bits (`--exhaustive`): all %d plans with one block at 4 bits or two "
+                 "at 3, GPTQ, the same protocol; ranked by the mean share of the gap closed over %s." % (
+                     b, len(keys), ", ".join(sets)), "",
+                 "| rank | bits per block | " + " | ".join(sets) + " | gap (%s) |" % " / ".join(sets),
+                 "|---|---|" + "---|" * len(sets) + "---|"]
+        cell = lambda key, s: "%.2f ± %.2f" % (runs[key]["ppl"][s], runs[key]["se"][s])
+        for i, key in enumerate(ranked[:5]):
+            lines.append("| %d | %s | %s | %s |" % (i + 1, " ".join(key[1:]), " | ".join(cell(key, s) for s in sets),
+                                                   gaps(key)))
+        lines.append("| … %d | %s (worst) | %s | %s |" % (len(ranked), " ".join(ranked[-1][1:]),
+                                                          " | ".join(cell(ranked[-1], s) for s in sets), gaps(ranked[-1])))
+        lines += ["", "Where each signal's plan at %.4g bits ranks among the %d:" % (b, len(ranked)), ""]
+        for r in rows:
+            if abs(r["budget"] - b) < 1e-9 and r["model"] in ranked:
+                lines.append("- %s (%s): rank %d, closes %.0f%% on average" % (
+                    r["label"], " ".join(str(x) for x in r["bits"]), ranked.index(r["model"]) + 1,
+                    100 * closed(r["model"])))
+        return lines
 
     def budget_svg(self, budgets, rows, s):
         runs, L = self.results["runs"], self.L

@@ -45,7 +45,7 @@ double PeakRssMib() {
 
 Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& settings, ThreadPool& pool,
                                    std::FILE* log, const SensitivityRequest* sensitivity,
-                                   const ProxyProgressFn& proxy_progress) {
+                                   const DiagnoseProgress& progress) {
   const auto start = std::chrono::steady_clock::now();
   if (!model.tokenizer) {
     return InvalidArgument(settings.model + ": the model has no tokenizer (needed for --calib)");
@@ -80,11 +80,11 @@ Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& setting
   o.twin_seeds = settings.twin_seeds;
   o.seed = settings.twin_seed >= 0 ? static_cast<uint64_t>(settings.twin_seed) : settings.seed;
   o.twin_std = d.settings.twin_std;
-  if (log != nullptr || proxy_progress) {
-    o.progress = [log, &proxy_progress](int block, int blocks, double seconds) {
+  if (log != nullptr || progress.proxy) {
+    o.progress = [log, &progress](int block, int blocks, double seconds) {
       if (log != nullptr)
         std::fprintf(log, "[proxy] block %d of %d  %.2f s\n", block, blocks, seconds);
-      if (proxy_progress) proxy_progress(block, blocks, seconds);
+      if (progress.proxy) progress.proxy(block, blocks, seconds);
     };
   }
   // --cache-dir: keys over everything each unit depends on (the weights' bytes, the tokens
@@ -116,10 +116,14 @@ Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& setting
   if (!sensitivity_bits.empty()) {
     SensitivityOptions so;
     so.widths = sensitivity_bits;
-    if (log != nullptr) {
-      so.progress = [log, L = d.num_blocks](int block, int bits, double kl, double seconds) {
-        std::fprintf(log, "[kl] block %d of %lld at %d bits: %.6g  %.2f s\n", block,
-                     static_cast<long long>(L), bits, kl, seconds);
+    if (log != nullptr || progress.kl) {
+      so.progress = [log, &progress, L = d.num_blocks](int block, int bits, double kl,
+                                                       double seconds) {
+        if (log != nullptr) {
+          std::fprintf(log, "[kl] block %d of %lld at %d bits: %.6g  %.2f s\n", block,
+                       static_cast<long long>(L), bits, kl, seconds);
+        }
+        if (progress.kl) progress.kl(block, bits, kl, seconds);
       };
     }
     if (cache) {

@@ -20,16 +20,20 @@ struct SensitivityRequest {
   std::string method;
 };
 
-// Called after each measured proxy block (blocks from 0), for a front end's own progress display.
-using ProxyProgressFn = std::function<void(int block, int blocks, double seconds)>;
+// A front end's own progress display: called after each measured proxy block and after each
+// measured (block, width) of the sensitivity (blocks from 0). Either may be empty.
+struct DiagnoseProgress {
+  std::function<void(int block, int blocks, double seconds)> proxy;
+  std::function<void(int block, int bits, double kl, double seconds)> kl;
+};
 
 // Progress lines ("[proxy] block 3 of 16  0.8 s", blocks from 0) go to `log` when not null, and
-// proxy blocks to `proxy_progress` when set. `model` is only modified while sensitivity swaps a
-// block's weights, and restored.
+// to `progress`. `model` is only modified while sensitivity swaps a block's weights, and
+// restored.
 // Errors: settings.sensitivity_bits without a request.
 Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& settings, ThreadPool& pool,
                                    std::FILE* log, const SensitivityRequest* sensitivity = nullptr,
-                                   const ProxyProgressFn& proxy_progress = {});
+                                   const DiagnoseProgress& progress = {});
 
 // Peak resident set size of this process so far, in MiB.
 double PeakRssMib();

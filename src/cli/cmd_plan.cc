@@ -17,6 +17,7 @@
 #include "plan/model_sizes.h"
 #include "plan/plan_scores.h"
 #include "plan/planner.h"
+#include "quant/block_quantizer.h"
 
 namespace lieq::cli {
 namespace {
@@ -25,8 +26,9 @@ struct PlanCliOptions {
   std::string model;
   std::string diagnostics;
   std::string budget;
-  std::string bits;  // default: 2,4 for the paper rule, 2,3,4,8 for the optimal one
-  std::string rank_by = "proxy";
+  std::string bits;     // default: 2,4 for the paper rule, 2,3,4,8 for the optimal one
+  std::string rank_by;  // empty: DefaultRankBy (measured sensitivity; docs/RESULTS.md)
+  std::string sensitivity_method = "gptq";  // the back-end the KL is measured with
   std::string rule;  // default: planner.h's (optimal for kl or 3+ widths, else paper)
   uint64_t seed = 0;
   int group_size = 128;
@@ -37,15 +39,12 @@ struct PlanCliOptions {
   CommonOptions common;
 };
 
-Status RunPlan(const PlanCliOptions& o) {
+Status RunPlan(const PlanCliOptions& given) {
+  PlanCliOptions o = given;
   // Cheap checks first, before any model is loaded or diagnosed.
   LIEQ_ASSIGN_OR_RETURN(const double budget, ParseBudget(o.budget));
-  const bool optimal = o.rule == "optimal" || (o.rule.empty() && o.rank_by == "kl");
-  LIEQ_ASSIGN_OR_RETURN(const std::vector<int> candidates, ParseBitList(!o.bits.empty() ? o.bits
-                                                                        : optimal       ? "2,3,4,8"
-                                                                                        : "2,4",
-                                                                        "--bits"));
-  if (std::find_if(std::begin(kRankByNames), std::end(kRankByNames),
+  if (!o.rank_by.empty() &&
+      std::find_if(std::begin(kRankByNames), std::end(kRankByNames),
                    [&](const char* name) { return o.rank_by == name; }) == std::end(kRankByNames)) {
     return InvalidArgument("--rank-by '" + o.rank_by +
                            "' is unknown (proxy, ppl, combined, kl, random, first-last)");
@@ -53,23 +52,39 @@ Status RunPlan(const PlanCliOptions& o) {
   if (!o.rule.empty() && o.rule != "paper" && o.rule != "optimal") {
     return InvalidArgument("--rule '" + o.rule + "' is unknown (paper, optimal)");
   }
-  if (o.rank_by == "kl" && o.diagnostics.empty()) {
-    return InvalidArgument(
-        "--rank-by kl reads the measured sensitivity from --diagnostics FILE "
-        "(lieq diagnose --sensitivity-bits 2,3,4,8)");
+  if (o.sensitivity_method != "gptq" && o.sensitivity_method != "rtn") {
+    return InvalidArgument("--sensitivity-method '" + o.sensitivity_method +
+                           "' is unknown (gptq, rtn)");
   }
   if (o.model.empty() == o.diagnostics.empty()) {
     return InvalidArgument("give either MODEL or --diagnostics FILE (exactly one)");
   }
-  const bool needs_scores = o.rank_by == "proxy" || o.rank_by == "ppl" || o.rank_by == "combined";
-  // Every input and output before the work (cli/preflight.h).
-  if (!o.output.empty()) LIEQ_RETURN_IF_ERROR(PreflightOutputFile(o.output, o.force));
+  std::optional<nlohmann::json> diagnostics_json;
+  std::optional<DiagnosticsScores> file_scores;
   if (!o.diagnostics.empty()) {
     LIEQ_RETURN_IF_ERROR(PreflightInputFile(o.diagnostics, "--diagnostics"));
-  } else {
+    LIEQ_ASSIGN_OR_RETURN(diagnostics_json, ReadJsonFile(o.diagnostics));
+    LIEQ_ASSIGN_OR_RETURN(file_scores, DiagnosticsScoresFromJson(*diagnostics_json, o.diagnostics));
+  }
+  if (o.rank_by.empty()) {
+    o.rank_by = DefaultRankBy(file_scores ? &*file_scores : nullptr);
+    if (o.rank_by != "kl") {
+      std::fprintf(stderr,
+                   "note: %s has no measured sensitivity (lieq diagnose --sensitivity-bits "
+                   "2,3,4,8); ranking by the proxy\n",
+                   o.diagnostics.c_str());
+    }
+  }
+  const std::string widths = !o.bits.empty() ? o.bits : DefaultCandidateWidths(o.rank_by, o.rule);
+  LIEQ_ASSIGN_OR_RETURN(const std::vector<int> candidates, ParseBitList(widths, "--bits"));
+  const bool needs_scores =
+      o.rank_by == "proxy" || o.rank_by == "ppl" || o.rank_by == "combined" || o.rank_by == "kl";
+  // Every input and output before the work (cli/preflight.h).
+  if (!o.output.empty()) LIEQ_RETURN_IF_ERROR(PreflightOutputFile(o.output, o.force));
+  if (o.diagnostics.empty()) {
     LIEQ_RETURN_IF_ERROR(PreflightModelPath(o.model));
     if (needs_scores) {
-      if (o.rank_by != "proxy" && o.diagnose.eval_text.empty()) {
+      if ((o.rank_by == "ppl" || o.rank_by == "combined") && o.diagnose.eval_text.empty()) {
         return InvalidArgument("--rank-by " + o.rank_by + " from MODEL needs --eval-text FILE");
       }
       if (!o.diagnose.calib.empty()) {
@@ -91,9 +106,9 @@ Status RunPlan(const PlanCliOptions& o) {
   ModelSizes sizes;
   std::string model_name, diagnostics_name, calibration;
   std::optional<ModelConfig> config;
-  if (!o.diagnostics.empty()) {
-    LIEQ_ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(o.diagnostics));
-    LIEQ_ASSIGN_OR_RETURN(DiagnosticsScores scores, DiagnosticsScoresFromJson(j, o.diagnostics));
+  if (file_scores) {
+    const nlohmann::json& j = *diagnostics_json;
+    const DiagnosticsScores& scores = *file_scores;
     if (!j.contains("sizes")) return InvalidArgument(o.diagnostics + ": no \"sizes\" object");
     LIEQ_ASSIGN_OR_RETURN(sizes, ModelSizesFromJson(j["sizes"], o.diagnostics));
     LIEQ_RETURN_IF_ERROR(ApplyDiagnosticsScores(scores, o.diagnostics, request));
@@ -116,11 +131,15 @@ Status RunPlan(const PlanCliOptions& o) {
       if (settings.eval_ctx == 0) settings.eval_ctx = settings.seq;
       LIEQ_ASSIGN_OR_RETURN(settings.aggregate, AggregateFromName(o.aggregate));
       ThreadPool pool(ResolveThreads(o.common));
-      LIEQ_ASSIGN_OR_RETURN(Diagnostics d, RunDiagnostics(model, settings, pool, stderr));
-      const BlockScores s = ComputeBlockScores(d);
-      request.scores = o.rank_by == "proxy" ? s.proxy
-                       : o.rank_by == "ppl" ? s.delta_ppl
-                                            : s.combined;
+      std::optional<SensitivityRequest> sensitivity;
+      if (o.rank_by == "kl") {  // KL with only block l at each candidate width
+        settings.sensitivity_bits = widths;
+        LIEQ_ASSIGN_OR_RETURN(
+            sensitivity, MakeSensitivityRequest(model, o.sensitivity_method, o.group_size, pool));
+      }
+      LIEQ_ASSIGN_OR_RETURN(Diagnostics d, RunDiagnostics(model, settings, pool, stderr,
+                                                          sensitivity ? &*sensitivity : nullptr));
+      LIEQ_RETURN_IF_ERROR(ApplyDiagnosticsScores(DiagnosticsScoresOf(d), o.model, request));
     }
   }
   request.block_params = sizes.block_linear_params;
@@ -181,8 +200,8 @@ void RegisterPlan(CLI::App& root, Status& result) {
                   "Candidate widths, comma-separated (default 2,4; 2,3,4,8 with --rule optimal "
                   "or --rank-by kl)");
   app->add_option("--rank-by", opts->rank_by,
-                  "proxy (default) | ppl | combined | kl (measured sensitivity, --diagnostics) | "
-                  "random | first-last");
+                  "kl (default: measured sensitivity, KL with one block quantized at each "
+                  "width) | proxy | ppl | combined | random | first-last");
   app->add_option("--rule", opts->rule,
                   "paper (two widths, top blocks to the high one) | optimal (exact knapsack over "
                   "the blocks' bytes); default: optimal for kl or 3+ widths, else paper");
@@ -199,6 +218,8 @@ void RegisterPlan(CLI::App& root, Status& result) {
   app->add_option("--twin-seeds", opts->diagnose.twin_seeds, "Random twins (default 3)")
       ->check(CLI::PositiveNumber);
   app->add_option("--aggregate", opts->aggregate, "projection (default) | flat | attention | qkv");
+  app->add_option("--sensitivity-method", opts->sensitivity_method,
+                  "Back-end --rank-by kl measures with, planning from MODEL: gptq (default) | rtn");
   app->add_option("-o,--output", opts->output, "BitPlan JSON to write");
   app->add_flag("--force", opts->force, "Overwrite an existing output");
   AddCommonOptions(*app, opts->common);

@@ -114,10 +114,11 @@ void RegisterQuantize(CLI::App& root, Status& result) {
                   "planner (diagnosed in this run)");
   app->add_option("--plan", p.plan_file, "Bit plan JSON (lieq plan) instead of --budget");
   app->add_option("--uniform", p.uniform, "Every block at this width (2, 3, 4, 8)");
-  app->add_option("--bits", p.bits, "--budget: candidate widths (default 2,4)");
+  app->add_option("--bits", p.bits,
+                  "--budget: candidate widths (default 2,3,4,8 for the optimal rule, else 2,4)");
   app->add_option("--rank-by", p.rank_by,
-                  "--budget: proxy (default, measured here) | ppl | combined | kl (need "
-                  "--diagnostics) | random | first-last");
+                  "--budget: kl (default: measured sensitivity) | proxy (both measured here) | "
+                  "ppl | combined (need --diagnostics) | random | first-last");
   app->add_option("--rule", p.rule, "--budget: paper | optimal (see lieq plan --help)");
   app->add_option("--diagnostics", p.diagnostics_file,
                   "--budget: diagnostics.json from `lieq diagnose` instead of diagnosing here");

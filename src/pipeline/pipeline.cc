@@ -22,6 +22,7 @@
 #include "plan/model_sizes.h"
 #include "plan/plan_scores.h"
 #include "plan/planner.h"
+#include "quant/block_quantizer.h"
 #include "quant/calibration.h"
 #include "quant/gguf_export.h"
 #include "report/html_report.h"
@@ -66,9 +67,16 @@ struct Run {
   }
 };
 
-// Scores measured in this run: the default (--budget, --rank-by proxy, no --diagnostics).
+// Scores measured in this run: --budget without --diagnostics, ranked by measured sensitivity
+// (the default) or the proxy.
 bool DiagnosesHere(const PipelineOptions& o) {
-  return !o.budget.empty() && o.diagnostics_file.empty() && o.rank_by == "proxy";
+  return !o.budget.empty() && o.diagnostics_file.empty() &&
+         (o.rank_by == "kl" || o.rank_by == "proxy");
+}
+
+// The widths a --budget plan chooses from: --bits, or the planner's default for the rule.
+std::string CandidateWidths(const PipelineOptions& o) {
+  return !o.bits.empty() ? o.bits : DefaultCandidateWidths(o.rank_by, o.rule);
 }
 
 Status CheckOptions(const PipelineOptions& o, OutputFormat format) {
@@ -79,11 +87,11 @@ Status CheckOptions(const PipelineOptions& o, OutputFormat format) {
     return Unimplemented(std::string("--format gguf supports --method rtn and gptq, not ") +
                          QuantMethodName(o.method));
   }
-  if (!o.budget.empty() && o.diagnostics_file.empty() && o.rank_by != "proxy" &&
+  if (!o.budget.empty() && o.diagnostics_file.empty() && !DiagnosesHere(o) &&
       o.rank_by != "random" && o.rank_by != "first-last") {
     return InvalidArgument("--budget with --rank-by " + o.rank_by +
-                           " needs --diagnostics FILE (from `lieq diagnose`); the default "
-                           "--rank-by proxy is measured in this run");
+                           " needs --diagnostics FILE (from `lieq diagnose`); --rank-by kl "
+                           "(the default) and proxy are measured in this run");
   }
   return Status::Ok();
 }
@@ -172,7 +180,8 @@ Result<CalibrationSet> BuildCalibrationSet(Run& run, const Model& model, bool di
   return set;
 }
 
-// Stage 2: LieQ's diagnostics (the proxy ranking signal), resumable from the work folder.
+// Stage 2: LieQ's diagnostics (the proxy; with --rank-by kl, the default, the measured
+// sensitivity too), resumable from the work folder.
 Result<Diagnosis> Diagnose(Run& run, Model& model, const CalibrationSet& calib, ThreadPool& pool) {
   const PipelineOptions& o = run.o;
   DiagnoseSettings settings;
@@ -185,15 +194,48 @@ Result<Diagnosis> Diagnose(Run& run, Model& model, const CalibrationSet& calib, 
   settings.seed = o.seed;
   settings.twin_std = 0;  // the config's initializer_range
   settings.cache_dir = run.work_dir;
+  // Measured sensitivity (the default signal): KL with only block l quantized at each candidate
+  // width, by the back-end the model will be quantized with (AWQ's folding cannot be applied to
+  // one block alone: GPTQ stands in for it).
+  std::optional<SensitivityRequest> sensitivity;
+  int64_t kl_units = 0;
+  if (o.rank_by == "kl") {
+    settings.sensitivity_bits = CandidateWidths(o);
+    LIEQ_ASSIGN_OR_RETURN(const std::vector<int> widths,
+                          ParseBitList(settings.sensitivity_bits, "--bits"));
+    kl_units = model.config.num_layers * static_cast<int64_t>(widths.size());
+    const int group = FitGroupSize(model.config, o.group_size > 0 ? o.group_size : 128);
+    LIEQ_ASSIGN_OR_RETURN(
+        sensitivity, MakeSensitivityRequest(model, o.method == QuantMethod::kRtn ? "rtn" : "gptq",
+                                            group > 0 ? group : 32, pool));
+  }
   const auto blocks = model.config.num_layers;
-  run.progress.Begin("diagnose", blocks, "block",
-                     static_cast<double>(settings.samples * settings.seq));
-  Result<Diagnostics> d =
-      RunDiagnostics(model, settings, pool, nullptr, nullptr, [&](int block, int, double seconds) {
-        char detail[64];
-        std::snprintf(detail, sizeof(detail), "proxy %.2f s", seconds);
-        run.progress.Advance(block + 1, detail);
-      });
+  const double tokens = static_cast<double>(settings.samples * settings.seq);
+  run.progress.Begin("diagnose", blocks, "block", tokens);
+  int64_t kl_done = 0;
+  bool kl_stage = false;
+  const auto begin_kl_stage = [&] {  // once the proxy is done (cached units report nothing)
+    if (kl_stage || kl_units == 0) return;
+    kl_stage = true;
+    run.progress.End();
+    run.progress.Begin("sensitivity", kl_units, "pass", tokens);
+  };
+  DiagnoseProgress progress;
+  progress.proxy = [&](int block, int, double seconds) {
+    char detail[64];
+    std::snprintf(detail, sizeof(detail), "proxy %.2f s", seconds);
+    run.progress.Advance(block + 1, detail);
+    if (block + 1 == blocks) begin_kl_stage();
+  };
+  progress.kl = [&](int block, int bits, double kl, double seconds) {
+    begin_kl_stage();
+    char detail[96];
+    std::snprintf(detail, sizeof(detail), "block %d at %d bits: KL %.4g, %.2f s", block, bits, kl,
+                  seconds);
+    run.progress.Advance(++kl_done, detail);
+  };
+  Result<Diagnostics> d = RunDiagnostics(model, settings, pool, nullptr,
+                                         sensitivity ? &*sensitivity : nullptr, progress);
   run.progress.End();
   if (!d.ok())
     return calib.source.built_in ? d.status().WithContext(calib.source.name) : d.status();
@@ -242,14 +284,15 @@ Result<BitPlan> ChoosePlan(Run& run, const Model& model, const Diagnosis* diagno
     source = "--budget";
     PlanRequest request;
     LIEQ_ASSIGN_OR_RETURN(request.budget, ParseBudget(o.budget));
-    LIEQ_ASSIGN_OR_RETURN(request.candidates, ParseBitList(o.bits, "--bits"));
+    LIEQ_ASSIGN_OR_RETURN(request.candidates, ParseBitList(CandidateWidths(o), "--bits"));
     request.rank_by = o.rank_by;
     request.rule = o.rule;
     request.seed = o.seed;
     request.group_size = group;
     request.block_params = sizes.block_linear_params;
     if (diagnosis != nullptr) {
-      request.scores = ComputeBlockScores(diagnosis->diagnostics).proxy;
+      LIEQ_RETURN_IF_ERROR(ApplyDiagnosticsScores(DiagnosticsScoresOf(diagnosis->diagnostics),
+                                                  run.files.diagnostics, request));
     } else if (!o.diagnostics_file.empty()) {
       LIEQ_ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(o.diagnostics_file));
       LIEQ_ASSIGN_OR_RETURN(DiagnosticsScores scores,
@@ -462,12 +505,35 @@ void RemoveWorkFolder(const std::string& dir) {
   fs::remove(dir, ec);  // fails, harmlessly, when anything else is left
 }
 
+// The ranking signal when none is named (plan_scores.h's DefaultRankBy): the measured
+// sensitivity, or the proxy for a --diagnostics file that holds none (said in a note).
+Result<PipelineOptions> ResolveRankBy(const PipelineOptions& given, std::string* note) {
+  PipelineOptions o = given;
+  if (!o.rank_by.empty()) return o;
+  if (o.budget.empty() || o.diagnostics_file.empty()) {
+    o.rank_by = DefaultRankBy(nullptr);
+    return o;
+  }
+  LIEQ_ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(o.diagnostics_file));
+  LIEQ_ASSIGN_OR_RETURN(DiagnosticsScores scores, DiagnosticsScoresFromJson(j, o.diagnostics_file));
+  o.rank_by = DefaultRankBy(&scores);
+  if (o.rank_by != "kl") {
+    *note = o.diagnostics_file +
+            " has no measured sensitivity (lieq diagnose --sensitivity-bits 2,3,4,8); ranking "
+            "by the proxy";
+  }
+  return o;
+}
+
 }  // namespace
 
-Result<PipelineSummary> RunPipeline(const PipelineOptions& o, Progress& progress,
+Result<PipelineSummary> RunPipeline(const PipelineOptions& given, Progress& progress,
                                     const PipelineChecks& checks) {
   const auto start = Clock::now();
+  std::string rank_note;
+  LIEQ_ASSIGN_OR_RETURN(const PipelineOptions o, ResolveRankBy(given, &rank_note));
   Run run{o, progress, OutputFilesFor(o.out), OutputFormat::kLieq, "", {}};
+  if (!rank_note.empty()) run.Note(rank_note);
   if (!ResolveOutputFormat(o.format, o.out, &run.format)) {
     return InvalidArgument("--format must be lieq or gguf, got '" + o.format + "'");
   }

@@ -31,11 +31,11 @@ struct PipelineOptions {
   std::string plan_file;
   std::string budget;  // average bits over block linear weights, e.g. "2.25"
   int uniform = 0;
-  std::string bits = "2,4";       // --budget: candidate widths
-  std::string rank_by = "proxy";  // planner.h's kRankByNames
-  std::string rule;               // planner.h's default when empty
-  std::string diagnostics_file;   // scores from an earlier `lieq diagnose`; empty: measured here
-  int group_size = 0;             // 0: the plan file's, else 128; fitted to the model
+  std::string bits;              // --budget: candidate widths; empty: DefaultCandidateWidths
+  std::string rank_by;           // planner.h's kRankByNames; empty: plan_scores.h's DefaultRankBy
+  std::string rule;              // planner.h's default when empty
+  std::string diagnostics_file;  // scores from an earlier `lieq diagnose`; empty: measured here
+  int group_size = 0;            // 0: the plan file's, else 128; fitted to the model
 
   // Calibration (GPTQ/AWQ windows and the diagnostics' windows).
   std::string calib;  // empty: the built-in text (pipeline/calibration_source.h)

@@ -26,4 +26,8 @@ Status ApplyDiagnosticsScores(const DiagnosticsScores& s, const std::string& sou
   return Status::Ok();
 }
 
+std::string DefaultRankBy(const DiagnosticsScores* scores) {
+  return scores != nullptr && scores->kl.empty() ? "proxy" : "kl";
+}
+
 }  // namespace lieq

@@ -17,4 +17,9 @@ namespace lieq {
 Status ApplyDiagnosticsScores(const DiagnosticsScores& scores, const std::string& source,
                               PlanRequest& request);
 
+// The signal a plan ranks by when the user names none: the measured sensitivity ("kl", the best
+// plans in docs/RESULTS.md), or "proxy" when `scores` (read from a diagnostics file) holds no
+// measured sensitivity. `scores` null: the diagnosis is made in this run, with sensitivity.
+std::string DefaultRankBy(const DiagnosticsScores* scores);
+
 }  // namespace lieq

@@ -124,6 +124,11 @@ Result<std::vector<std::vector<double>>> KlCosts(const PlanRequest& r,
 
 }  // namespace
 
+std::string DefaultCandidateWidths(const std::string& rank_by, const std::string& rule) {
+  const bool optimal = rule == "optimal" || (rule.empty() && rank_by == "kl");
+  return optimal ? "2,3,4,8" : "2,4";
+}
+
 Result<std::vector<int>> ParseBitList(const std::string& text, const std::string& option) {
   std::vector<int> out;
   size_t start = 0;

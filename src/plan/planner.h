@@ -24,7 +24,7 @@
 //   r.block_params = {...};    // [L] linear weight count of each block
 //   r.candidates = {2, 4};
 //   r.budget = 2.5;
-//   r.rank_by = "proxy";
+//   r.rank_by = "proxy";       // (the CLI's default is "kl": costs from analysis/sensitivity.h)
 //   LIEQ_ASSIGN_OR_RETURN(BitPlan plan, PlanBits(r));
 #pragma once
 
@@ -74,6 +74,10 @@ Result<std::vector<int>> RankBlocks(std::span<const double> scores, int64_t num_
 
 // Σ n_l·b_l / Σ n_l.
 double AverageBitsLinear(std::span<const int64_t> block_params, std::span<const int> bits);
+
+// The candidate widths when the user names none: {2,3,4,8} for the optimal rule (given, or the
+// default for rank_by "kl"), else the paper's {2,4}.
+std::string DefaultCandidateWidths(const std::string& rank_by, const std::string& rule);
 
 // Parses "2,4" into widths; errors name the option and the bad item.
 Result<std::vector<int>> ParseBitList(const std::string& text, const std::string& option);

@@ -1,9 +1,11 @@
 #include "quant/block_quantizer.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "kernels/blas_threads.h"
 #include "kernels/matmul.h"
+#include "plan/bit_plan.h"
 #include "quant/block_calibrator.h"
 #include "quant/gptq.h"
 #include "quant/hessian.h"
@@ -98,7 +100,19 @@ Result<SensitivityRequest> MakeSensitivityRequest(const Model& model, const std:
   Result<QuantMethod> m = ParseQuantMethod(method);
   if (!m.ok()) return m.status().WithContext("--sensitivity-method");
   options.method = *m;
-  options.group_size = group_size;
+  // A group that does not divide the model's shapes falls back as in `lieq quantize`; the
+  // method name records the group used.
+  if (std::find(std::begin(kSupportedGroupSizes), std::end(kSupportedGroupSizes), group_size) ==
+      std::end(kSupportedGroupSizes)) {
+    return InvalidArgument("group size " + std::to_string(group_size) +
+                           " is not supported (32, 64, 128)");
+  }
+  options.group_size = FitGroupSize(model.config, group_size);
+  if (options.group_size == 0) {
+    return InvalidArgument(
+        "no supported group size (32, 64, 128) divides the model's linear "
+        "input dimensions");
+  }
   SensitivityRequest request;
   LIEQ_ASSIGN_OR_RETURN(request.quantize, MakeBlockQuantizer(model, options, pool));
   request.method = BlockQuantizerName(options);

@@ -24,8 +24,9 @@ Result<BlockQuantizerFn> MakeBlockQuantizer(const Model& model, const QuantizeOp
 std::string BlockQuantizerName(const QuantizeOptions& options);
 
 // The request `lieq diagnose --sensitivity-bits` passes to RunDiagnostics: `method` (rtn |
-// gptq) with its defaults at `group_size` (GPTQ: damp 0.01, 128-column lazy batches, no act
-// order, as `lieq quantize`). `model` and `pool` must outlive the request.
+// gptq) with its defaults at `group_size`, or the largest supported group that fits the model's
+// shapes (GPTQ: damp 0.01, 128-column lazy batches, no act order, as `lieq quantize`). `model`
+// and `pool` must outlive the request.
 Result<SensitivityRequest> MakeSensitivityRequest(const Model& model, const std::string& method,
                                                   int group_size, ThreadPool& pool);
 

@@ -52,6 +52,8 @@ TEST_F(QuantizePipeline, BudgetToGgufInOneCommandWithBuiltInCalibration) {
   // Every stage ran, on the built-in text, and the summary says what happened.
   EXPECT_TRUE(Has(r, "built-in:data/calibration/default.txt")) << r.output;
   EXPECT_TRUE(Has(r, "[diagnose] block  1 of 2")) << r.output;
+  // The default signal: KL with one block quantized at each of the widths 2, 3, 4, 8.
+  EXPECT_TRUE(Has(r, "[sensitivity] pass  7 of 8")) << r.output;
   EXPECT_TRUE(Has(r, "[quantize] block  1 of 2")) << r.output;
   EXPECT_TRUE(Has(r, "bits per block")) << r.output;
   EXPECT_TRUE(Has(r, "MiB ->")) << r.output;
@@ -63,13 +65,15 @@ TEST_F(QuantizePipeline, BudgetToGgufInOneCommandWithBuiltInCalibration) {
   const nlohmann::json plan = ReadJson(Path("b.gguf.plan.json"));
   EXPECT_EQ(plan["format"], "lieq-bitplan");
   EXPECT_EQ(plan["bits"].size(), 2u);
-  EXPECT_EQ(plan["rank_by"], "proxy");
+  EXPECT_EQ(plan["rank_by"], "kl");
+  EXPECT_EQ(plan["rule"], "optimal");
   EXPECT_EQ(plan["group_size"], 64);
   EXPECT_EQ(plan["group_size_requested"], 128);
   EXPECT_EQ(plan["calibration"], "built-in:data/calibration/default.txt");
   EXPECT_EQ(plan["diagnostics"], Path("b.gguf.diagnostics.json"));
   const nlohmann::json diagnostics = ReadJson(Path("b.gguf.diagnostics.json"));
   EXPECT_TRUE(diagnostics.contains("sizes"));
+  EXPECT_EQ(diagnostics["settings"]["sensitivity_bits"], "2,3,4,8");
   EXPECT_TRUE(fs::exists(Path("b.gguf.diagnostics.md")));
   const nlohmann::json summary = ReadJson(Path("b.gguf.summary.json"));
   EXPECT_EQ(summary["format"], "lieq-summary");
@@ -211,6 +215,25 @@ TEST_F(QuantizePipeline, GgufResumesFromTheCacheToTheSameBytes) {
   EXPECT_EQ(bytes(Path("g1.gguf")), bytes(Path("g3.gguf")));
 }
 
+// Diagnostics from `lieq diagnose` without --sensitivity-bits: the default signal falls back to
+// the proxy and says so; with the sensitivity, the default is the measured KL.
+TEST_F(QuantizePipeline, DiagnosticsWithoutSensitivityFallBackToTheProxy) {
+  const std::string diagnose = "diagnose " + Path("m") + " --samples 2 --seq 64 -t 2 -o ";
+  ASSERT_EQ(Lieq(diagnose + Path("d-proxy")).code, 0);
+  const CmdResult proxy = Lieq("quantize " + Path("m") + " --budget 3 --diagnostics " +
+                               Path("d-proxy/diagnostics.json") + " -o " + Path("fp") + kSmall);
+  ASSERT_EQ(proxy.code, 0) << proxy.output;
+  EXPECT_TRUE(Has(proxy, "has no measured sensitivity")) << proxy.output;
+  EXPECT_EQ(ReadJson(Path("fp.plan.json"))["rank_by"], "proxy");
+  ASSERT_EQ(Lieq(diagnose + Path("d-kl") + " --sensitivity-bits 2,3,4,8").code, 0);
+  const CmdResult kl = Lieq("plan --diagnostics " + Path("d-kl/diagnostics.json") +
+                            " --budget 3 --json -o " + Path("kl-plan.json"));
+  ASSERT_EQ(kl.code, 0) << kl.output;
+  EXPECT_FALSE(Has(kl, "has no measured sensitivity")) << kl.output;
+  EXPECT_EQ(ReadJson(Path("kl-plan.json"))["rank_by"], "kl");
+  EXPECT_EQ(ReadJson(Path("kl-plan.json"))["rule"], "optimal");
+}
+
 TEST_F(QuantizePipeline, BadCalibrationInputNamesTheFile) {
   std::ofstream(Path("short.txt")) << "Too short to calibrate anything.";
   const CmdResult too_short = Lieq("quantize " + Path("m") + " --budget 3 --calib " +
@@ -236,8 +259,10 @@ TEST_F(QuantizePipeline, PlanFromModelNeedsNoCalibFlag) {
 // The built-in text must hold the default diagnosis (16 windows x 512 tokens, what `lieq quantize
 // --budget` measures) on a real tokenizer.
 TEST_F(QuantizePipeline, BuiltInTextIsLongEnoughForTheDefaultDiagnosis) {
-  const CmdResult r = Lieq("plan " + testing::RepoDir() +
-                           "/models/lieq-ref-qwen3-s --budget 2.25 -o " + Path("ref-plan.json"));
+  // The proxy alone: the sensitivity reads the same windows (and takes 30 s more here).
+  const CmdResult r =
+      Lieq("plan " + testing::RepoDir() +
+           "/models/lieq-ref-qwen3-s --budget 2.25 --rank-by proxy -o " + Path("ref-plan.json"));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(ReadJson(Path("ref-plan.json"))["calibration"],
             "built-in:data/calibration/default.txt");
