@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Set-up, build, and the main job on the model that ships with the project: the LieQ pipeline.
 #   1. inspect the model
-#   2. one command, `lieq quantize --budget`: calibration, diagnostics (geometric proxy from one
-#      calibration pass; no perplexity probing), plan (one block protected at 4 bits, the rest
-#      at 2: 2 + 2/L bits), GPTQ at that plan, export; plus GPTQ uniformly at 2 bits to compare
+#   2. one command, `lieq quantize --budget`: calibration, diagnostics (geometric proxy and the
+#      measured sensitivity: KL with one block quantized at 2, 3, 4, 8 bits; no perplexity
+#      probing), plan (widths from {2,3,4,8} by the exact optimal rule, 2 + 2/L bits on average),
+#      GPTQ at that plan, export; plus GPTQ uniformly at 2 bits to compare
 #   3. perplexity of FP, uniform 2-bit and LieQ on WikiText-2; generate from the LieQ model
 # Outputs go to build/run/ (rerunning replaces them). Usage: scripts/run.sh [MODEL]
 set -euo pipefail
