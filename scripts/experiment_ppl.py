@@ -454,6 +454,19 @@ class BudgetExperiment(Experiment):
                 keys.append(key)
         return keys
 
+    def command(self):
+        """This run's command line, with OUT for the output folder and without --write-results."""
+        args, out, skip = [], [], False
+        for x in sys.argv[1:]:
+            if skip:
+                skip = False
+                continue
+            if x == "--write-results":
+                skip = True
+                continue
+            out.append("OUT" if x == self.a.out else x)
+        return "scripts/experiment_ppl.py " + " ".join(out)
+
     def report(self, budgets, rows):
         a, L, R = self.a, self.L, self.results
         runs = R["runs"]
@@ -467,10 +480,10 @@ class BudgetExperiment(Experiment):
             return "%.0f%%" % (100 * (lo - c) / (lo - fp)) if None not in (fp, lo, c) and lo != fp else "–"
 
         lines = [BEGIN, "", "### Bit allocation at equal budgets: %s (issue 18)" % a.model, "",
-                 "Written by `scripts/experiment_ppl.py %s OUT --budgets` (%s, group %d, calibration %d × %d; "
+                 "Written by `%s` (%s, group %d, calibration %d × %d; "
                  "perplexity: GPTQ protocol, ctx %d, first %d windows, ± standard error; diagnose: %d × %d tokens, "
                  "%d twins, ΔPPL on held-out C4). Gap = share of the FP → uniform-2-bit gap closed, per set." % (
-                     a.model, a.budget_method.upper(), a.group_size, a.calib_samples, a.calib_seq, a.ctx, a.chunks,
+                     self.command(), a.budget_method.upper(), a.group_size, a.calib_samples, a.calib_seq, a.ctx, a.chunks,
                      a.diag_samples, a.diag_seq, a.twin_seeds), "",
                  "| budget | plan | bits per block | " + " | ".join(sets) + " | gap (%s) | plan time (s) |" % " / ".join(sets),
                  "|---|---|---|" + "---|" * len(sets) + "---|---|"]
