@@ -67,13 +67,9 @@ Status RunPlan(const PlanCliOptions& given) {
     LIEQ_ASSIGN_OR_RETURN(file_scores, DiagnosticsScoresFromJson(*diagnostics_json, o.diagnostics));
   }
   if (o.rank_by.empty()) {
-    o.rank_by = DefaultRankBy(file_scores ? &*file_scores : nullptr);
-    if (o.rank_by != "kl") {
-      std::fprintf(stderr,
-                   "note: %s has no measured sensitivity (lieq diagnose --sensitivity-bits "
-                   "2,3,4,8); ranking by the proxy\n",
-                   o.diagnostics.c_str());
-    }
+    std::string note;
+    o.rank_by = DefaultRankBy(file_scores ? &*file_scores : nullptr, o.diagnostics, &note);
+    if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
   }
   const std::string widths = !o.bits.empty() ? o.bits : DefaultCandidateWidths(o.rank_by, o.rule);
   LIEQ_ASSIGN_OR_RETURN(const std::vector<int> candidates, ParseBitList(widths, "--bits"));

@@ -204,10 +204,10 @@ Result<Diagnosis> Diagnose(Run& run, Model& model, const CalibrationSet& calib, 
     LIEQ_ASSIGN_OR_RETURN(const std::vector<int> widths,
                           ParseBitList(settings.sensitivity_bits, "--bits"));
     kl_units = model.config.num_layers * static_cast<int64_t>(widths.size());
-    const int group = FitGroupSize(model.config, o.group_size > 0 ? o.group_size : 128);
+    // MakeSensitivityRequest fits the group to the model's shapes, as the quantizer does.
     LIEQ_ASSIGN_OR_RETURN(
         sensitivity, MakeSensitivityRequest(model, o.method == QuantMethod::kRtn ? "rtn" : "gptq",
-                                            group > 0 ? group : 32, pool));
+                                            o.group_size > 0 ? o.group_size : 128, pool));
   }
   const auto blocks = model.config.num_layers;
   const double tokens = static_cast<double>(settings.samples * settings.seq);
@@ -511,17 +511,12 @@ Result<PipelineOptions> ResolveRankBy(const PipelineOptions& given, std::string*
   PipelineOptions o = given;
   if (!o.rank_by.empty()) return o;
   if (o.budget.empty() || o.diagnostics_file.empty()) {
-    o.rank_by = DefaultRankBy(nullptr);
+    o.rank_by = DefaultRankBy(nullptr, "", note);
     return o;
   }
   LIEQ_ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(o.diagnostics_file));
   LIEQ_ASSIGN_OR_RETURN(DiagnosticsScores scores, DiagnosticsScoresFromJson(j, o.diagnostics_file));
-  o.rank_by = DefaultRankBy(&scores);
-  if (o.rank_by != "kl") {
-    *note = o.diagnostics_file +
-            " has no measured sensitivity (lieq diagnose --sensitivity-bits 2,3,4,8); ranking "
-            "by the proxy";
-  }
+  o.rank_by = DefaultRankBy(&scores, o.diagnostics_file, note);
   return o;
 }
 

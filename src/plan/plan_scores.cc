@@ -26,8 +26,13 @@ Status ApplyDiagnosticsScores(const DiagnosticsScores& s, const std::string& sou
   return Status::Ok();
 }
 
-std::string DefaultRankBy(const DiagnosticsScores* scores) {
-  return scores != nullptr && scores->kl.empty() ? "proxy" : "kl";
+std::string DefaultRankBy(const DiagnosticsScores* scores, const std::string& source,
+                          std::string* note) {
+  if (scores == nullptr || !scores->kl.empty()) return "kl";
+  *note = source +
+          " has no measured sensitivity (lieq diagnose --sensitivity-bits 2,3,4,8); ranking by "
+          "the proxy";
+  return "proxy";
 }
 
 }  // namespace lieq

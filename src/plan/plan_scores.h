@@ -18,8 +18,10 @@ Status ApplyDiagnosticsScores(const DiagnosticsScores& scores, const std::string
                               PlanRequest& request);
 
 // The signal a plan ranks by when the user names none: the measured sensitivity ("kl", the best
-// plans in docs/RESULTS.md), or "proxy" when `scores` (read from a diagnostics file) holds no
-// measured sensitivity. `scores` null: the diagnosis is made in this run, with sensitivity.
-std::string DefaultRankBy(const DiagnosticsScores* scores);
+// plans in docs/RESULTS.md), or "proxy" when `scores` (read from the diagnostics file `source`)
+// holds no measured sensitivity; then `note` says so, for the front end to print. `scores`
+// null: the diagnosis is made in this run, with sensitivity.
+std::string DefaultRankBy(const DiagnosticsScores* scores, const std::string& source,
+                          std::string* note);
 
 }  // namespace lieq

@@ -91,14 +91,6 @@ Result<TensorView> QuantizeMatrix(Model& model, const TensorView& src, DType typ
   return AdoptBytes(model, type, src.shape, q.data.data());
 }
 
-void Warn(const QuantizeOptions& quant, const std::string& message) {
-  if (quant.warn) {
-    quant.warn(message);
-  } else {
-    std::fprintf(stderr, "warning: %s\n", message.c_str());
-  }
-}
-
 // Block l from the resume cache, when a sound entry is there: its layers compute with the
 // decoded values (bit-identical to what the quantizer fed back) and its bytes join `quantized`.
 // A corrupt entry is reported and the block quantized again.
@@ -117,8 +109,8 @@ Result<bool> LoadCachedBlock(Model& model, const BlockCache& cache, int l,
   CachedGridBlock hit;
   const Result<bool> loaded = cache.LoadGrid(l, keys[static_cast<size_t>(l)], expect, &hit);
   if (!loaded.ok()) {
-    Warn(quant, loaded.status().message() + " (ignored: block " + std::to_string(l) +
-                    " is quantized again)");
+    WarnOf(quant, loaded.status().message() + " (ignored: block " + std::to_string(l) +
+                      " is quantized again)");
     return false;
   }
   if (!*loaded) return false;
@@ -299,7 +291,7 @@ Result<GgufExportReport> ExportGguf(Model& model, const QuantizeOptions& quant,
       const Status stored =
           cache->StoreGrid(l, keys[static_cast<size_t>(l)], {quantized[static_cast<size_t>(l)]});
       if (!stored.ok())
-        Warn(quant, stored.message() + " (block " + std::to_string(l) + " not cached)");
+        WarnOf(quant, stored.message() + " (block " + std::to_string(l) + " not cached)");
     }
     if (gptq) {
       start = std::chrono::steady_clock::now();

@@ -95,6 +95,14 @@ std::vector<TensorView*> FoldedVectors(BlockWeights& bw) {
 
 }  // namespace
 
+void WarnOf(const QuantizeOptions& options, const std::string& message) {
+  if (options.warn) {
+    options.warn(message);
+  } else {
+    std::fprintf(stderr, "warning: %s\n", message.c_str());
+  }
+}
+
 std::vector<uint64_t> BlockCacheKeys(Model& model, const QuantizeOptions& o) {
   CacheHasher base;
   base.Str("lieq block cache 1").Str(o.cache_salt).Str(QuantMethodName(o.method));
@@ -214,13 +222,7 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
     LIEQ_RETURN_IF_ERROR(cache->Open());
     keys = BlockCacheKeys(model, options);
   }
-  auto warn = [&](const std::string& message) {
-    if (options.warn) {
-      options.warn(message);
-    } else {
-      std::fprintf(stderr, "warning: %s\n", message.c_str());
-    }
-  };
+  auto warn = [&](const std::string& message) { WarnOf(options, message); };
 
   PackedBlocks packed(static_cast<size_t>(model.config.num_layers));
   for (int l = 0; l < static_cast<int>(model.config.num_layers); ++l) {

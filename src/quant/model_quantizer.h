@@ -51,6 +51,9 @@ struct QuantizeOptions {
   std::function<void(const std::string&)> warn;  // e.g. a corrupt cache file (default: stderr)
 };
 
+// Passes `message` to options.warn, or prints it as a warning on stderr when none is set.
+void WarnOf(const QuantizeOptions& options, const std::string& message);
+
 // keys[l]: the resume cache's key of block l, a hash of everything its result depends on,
 // chained over blocks 0..l (the inputs of block l are the outputs of the quantized blocks
 // before it). Hashes the weights, so it must run before any block is modified.
