@@ -11,7 +11,8 @@
 #     --models LIST  comma list of f32, bf16, q2_k, q3_k_m, q4_k_m (llama-quantize's files),
 #                    lieq_gguf_mix (lieq quantize --format gguf, blocks 0 and 27 at 4 bits, RTN),
 #                    lieq2, lieq4, lieq_mix (the project's folder format, RTN, group 128;
-#                    lieq only) (default: all)
+#                    lieq only), lieq_mix_q6 (lieq_mix with --head-type q6_K: the tied
+#                    embedding/head in Q6_K as in the GGUF files) (default: all)
 #     --pp N --tg N  prompt / generated tokens (default 512 / 128)
 #     --reps N       interleaved repetitions per engine (default 2)
 #     --threads N    (default 2)
@@ -22,7 +23,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 build="build-perf"
 work="$repo/.cache/bench"
-models="f32,bf16,q2_k,q3_k_m,q4_k_m,lieq_gguf_mix,lieq2,lieq4,lieq_mix"
+models="f32,bf16,q2_k,q3_k_m,q4_k_m,lieq_gguf_mix,lieq2,lieq4,lieq_mix,lieq_mix_q6"
 pp=512
 tg=128
 reps=2
@@ -76,6 +77,9 @@ for m in "${list[@]}"; do
     lieq_mix)
       [ -f "$(folder "$m")/model.safetensors" ] ||
         "$lieq" quantize "$hf" "${mix[@]}" -o "$(folder "$m")" --force ;;
+    lieq_mix_q6)
+      [ -f "$(folder "$m")/model.safetensors" ] ||
+        "$lieq" quantize "$hf" "${mix[@]}" --head-type q6_K -o "$(folder "$m")" --force ;;
     *) echo "unknown model $m" >&2; exit 2 ;;
   esac
 done
@@ -89,7 +93,7 @@ for ((r = 1; r <= reps; r++)); do
   log "round $r/$reps: stream $stream GB/s"
   for m in "${list[@]}"; do
     f="$(gguf "$m")"
-    [[ "$m" == lieq[0-9]* || "$m" == lieq_mix ]] && f="$(folder "$m")"
+    [[ "$m" == lieq[0-9]* || "$m" == lieq_mix* ]] && f="$(folder "$m")"
     "$bench" "$f" --pp "$pp" --tg "$tg" --reps 1 --threads "$threads" |
       awk -v m="$m" '/^RESULT/ {print "lieq", m, $3, $4, $7}' | tee -a "$results" >&2
     [ -d "$f" ] && continue  # the project's folder format: lieq only

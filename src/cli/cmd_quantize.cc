@@ -159,8 +159,11 @@ void RegisterQuantize(CLI::App& root, Status& result) {
                   "lieq (quantized folder) | gguf (file for llama.cpp); default: gguf when "
                   "-o ends in .gguf, else lieq");
   app->add_option("--embed-type", p.embed_type,
-                  "gguf: token_embd type, e.g. q4_K (default: the head's when tied, else q4_K)");
-  app->add_option("--head-type", p.head_type, "gguf: output head type (default q6_K)");
+                  "Token embeddings type, e.g. q4_K (gguf default: the head's when tied, else "
+                  "q4_K; lieq folder default: kept as is)");
+  app->add_option("--head-type", p.head_type,
+                  "Output head type, e.g. q6_K (gguf default q6_K; lieq folder default: kept as "
+                  "is; a low-bit head speeds up decode)");
   app->add_option("--eval-text", p.eval_text,
                   "Measure perplexity of the FP and the quantized model on this text (GPTQ "
                   "protocol) for the summary and the report");

@@ -4,10 +4,10 @@
 //
 // Decoding one token makes a few hundred parallel calls of ~10-100 µs each, so waking a sleeping
 // thread (a futex round trip, 5-50 µs) per call would cost a large share of the token. Idle
-// threads therefore poll briefly before they block on a condition variable, yielding the core
-// between polls: back-to-back calls rarely sleep, yet on a shared host with more runnable threads
-// than cores the pollers give way (busy-waiting with pause instructions halved decode speed
-// there, the failure mode of spin barriers).
+// threads therefore poll (with the CPU's spin-wait hint) for a bounded time, 50 µs, before they
+// block on a condition variable: back-to-back calls rarely sleep, and on a shared host with more
+// runnable threads than cores a poller wastes at most that budget per wait. Polling by yielding
+// the core instead lost whole scheduler time slices to any background process.
 #pragma once
 
 #include <atomic>

@@ -97,15 +97,17 @@ struct OutTensor {
   Shape shape;
   const void* data;
   uint64_t bytes;
+  int align = 0;  // bytes the data must be aligned to; 0: the dtype's element size
+  int Align() const { return align > 0 ? align : ElementBytes(dtype); }
 };
 
-// Writes a safetensors file; tensors are ordered by element size (F32, then 16-bit, then U8)
-// so that every tensor's data stays aligned to its element size without gaps.
+// Writes a safetensors file; tensors are ordered by alignment (F32, then 16-bit and ggml blocks
+// stored as U8, then packed codes), and every size is a multiple of its alignment, so every
+// tensor's data stays aligned without gaps.
 Status WriteRawSafetensors(const std::string& path, std::vector<OutTensor> tensors,
                            const std::map<std::string, std::string>& metadata) {
-  std::stable_sort(tensors.begin(), tensors.end(), [](const OutTensor& a, const OutTensor& b) {
-    return ElementBytes(a.dtype) > ElementBytes(b.dtype);
-  });
+  std::stable_sort(tensors.begin(), tensors.end(),
+                   [](const OutTensor& a, const OutTensor& b) { return a.Align() > b.Align(); });
   json header = json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
@@ -190,6 +192,19 @@ Result<QuantizationConfig> ParseQuantizationConfig(const json& config, const std
   }
   qc.method = q.value("method", "");
   if (q.contains("details")) qc.details = q["details"];
+  if (q.contains("tensor_types")) {
+    if (!q["tensor_types"].is_object()) {
+      return DataLoss(path + ": quantization_config.tensor_types must be an object");
+    }
+    for (const auto& [name, type] : q["tensor_types"].items()) {
+      const DTypeInfo* info = type.is_string() ? FindDType(type.get<std::string>()) : nullptr;
+      if (info == nullptr || !IsQuantized(info->type)) {
+        return DataLoss(path + ": quantization_config.tensor_types['" + name +
+                        "'] is not a ggml block type (e.g. \"q6_K\")");
+      }
+      qc.tensor_types[name] = info->type;
+    }
+  }
   return qc;
 }
 
@@ -227,6 +242,27 @@ Result<GroupQuantView> BindPacked(const std::map<std::string, RawTensor>& tensor
   v.scales = reinterpret_cast<const uint16_t*>(scales);
   v.zeros = reinterpret_cast<const uint16_t*>(zeros);
   return v;
+}
+
+// A matrix stored in a ggml block type (quantization_config.tensor_types names it) as U8
+// [rows, RowBytes(type, cols)].
+Result<TensorView> BindBlocks(const RawTensor& raw, const TensorSlot& slot,
+                              const QuantizationConfig& qc, const std::string& file) {
+  const auto type = qc.tensor_types.find(slot.hf_name);
+  if (type == qc.tensor_types.end() || slot.is_vector || slot.shape.size() != 2) {
+    return DataLoss(file + ": tensor '" + slot.hf_name +
+                    "' is U8 but config.json's quantization_config.tensor_types gives it no "
+                    "block type");
+  }
+  const DType t = type->second;
+  const int64_t rows = slot.shape[0], cols = slot.shape[1];
+  const Shape expected = {rows, RowBytes(t, cols)};
+  if (cols % Info(t).block_size != 0 || raw.shape != expected) {
+    return DataLoss(file + ": tensor '" + slot.hf_name + "' is U8 " + ShapeToString(raw.shape) +
+                    ", expected " + ShapeToString(expected) + " for " + ShapeToString(slot.shape) +
+                    " in " + std::string(Name(t)));
+  }
+  return TensorView{t, slot.shape, raw.data};
 }
 
 }  // namespace
@@ -288,8 +324,8 @@ Result<Model> LoadQuantizedModel(const std::string& folder) {
     TensorView view;
     view.dtype = raw.dtype == "F32" ? DType::kF32 : raw.dtype == "F16" ? DType::kF16 : DType::kBF16;
     if (raw.dtype == "U8") {
-      status =
-          DataLoss(file + ": tensor '" + slot.hf_name + "' is U8 but should be a float tensor");
+      Result<TensorView> blocks = BindBlocks(raw, slot, qc, file);
+      status = blocks.ok() ? BindTensor(model, slot, *blocks, file) : blocks.status();
       return;
     }
     view.shape = raw.shape;
@@ -330,8 +366,10 @@ Status WriteQuantizedModel(const Model& model, const PackedBlocks& packed,
                                    {"format", "group-asym-int"},     {"version", 1},
                                    {"details", quant.details}};
 
-  // Tensors: every slot, a quantized linear as its three tensors.
+  // Tensors: every slot, a quantized linear as its three tensors, a matrix in a ggml block type
+  // (embeddings, head) as its bytes.
   std::vector<OutTensor> tensors;
+  json tensor_types = json::object();
   ModelWeights& weights = const_cast<ModelWeights&>(model.weights);  // TensorSlots takes non-const
   Status status;
   ForEachTensor(model.config, weights, [&](TensorSlot& slot) {
@@ -366,6 +404,16 @@ Status WriteQuantizedModel(const Model& model, const PackedBlocks& packed,
       return;
     }
     const TensorView& v = *slot.view;
+    if (IsQuantized(v.dtype) && v.data != nullptr && v.shape.size() == 2) {
+      tensor_types[slot.hf_name] = std::string(Name(v.dtype));
+      tensors.push_back({slot.hf_name,
+                         "U8",
+                         {v.rows(), RowBytes(v.dtype, v.cols())},
+                         v.data,
+                         static_cast<uint64_t>(v.SizeBytes()),
+                         /*align=*/2});
+      return;
+    }
     Result<std::string> dtype = SafetensorsName(v.dtype);
     if (!dtype.ok() || v.data == nullptr) {
       status = dtype.ok() ? InvalidArgument(slot.hf_name + ": no data to write") : dtype.status();
@@ -375,6 +423,9 @@ Status WriteQuantizedModel(const Model& model, const PackedBlocks& packed,
         {slot.hf_name, *dtype, v.shape, v.data, static_cast<uint64_t>(v.SizeBytes())});
   });
   LIEQ_RETURN_IF_ERROR(status);
+  if (!tensor_types.empty()) config["quantization_config"]["tensor_types"] = tensor_types;
+  // A head stored apart from the embeddings (other types) unties them.
+  config["tie_word_embeddings"] = model.config.tie_word_embeddings;
 
   // Build the folder beside the destination, then swap it into place (core/folder_output.h).
   LIEQ_ASSIGN_OR_RETURN(FolderOutput out, FolderOutput::Begin(folder, force));

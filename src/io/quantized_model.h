@@ -1,11 +1,13 @@
 // Models quantized to the project's group format (kernels/group_quant.h), stored as a Hugging
 // Face-style folder: config.json with a "quantization_config", the tokenizer files, and a
 // model.safetensors holding the non-linear tensors as before plus, for every quantized linear
-// layer, <name>.qweight (U8 packed codes), <name>.scales (F16) and <name>.zeros (F16).
+// layer, <name>.qweight (U8 packed codes), <name>.scales (F16) and <name>.zeros (F16); the
+// embeddings and head optionally in a ggml block type (Q6_K, Q4_K, ...) as U8 bytes.
 // docs/QUANT_FORMAT.md is the specification.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -39,6 +41,9 @@ struct QuantizationConfig {
   std::vector<int> bits;  // [L] width of block l's linear layers
   int group_size = 128;
   nlohmann::json details = nlohmann::json::object();  // calibration and options, recorded as-is
+  // Matrices outside the blocks stored in a ggml block type (e.g. "model.embed_tokens.weight"
+  // → q6_K), as U8 [rows, RowBytes]; read back, not written (the writer takes the model's).
+  std::map<std::string, DType> tensor_types;
 };
 
 // True when folder/config.json has quantization_config.quant_method == "lieq".

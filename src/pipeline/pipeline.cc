@@ -24,6 +24,7 @@
 #include "plan/planner.h"
 #include "quant/block_quantizer.h"
 #include "quant/calibration.h"
+#include "quant/embed_head.h"
 #include "quant/gguf_export.h"
 #include "report/html_report.h"
 #include "tokenizer/tokenizer.h"
@@ -93,7 +94,14 @@ Status CheckOptions(const PipelineOptions& o, OutputFormat format) {
                            " needs --diagnostics FILE (from `lieq diagnose`); --rank-by kl "
                            "(the default) and proxy are measured in this run");
   }
-  return Status::Ok();
+  EmbedHeadTypes types;  // names and quantizers checked before any work
+  if (!o.head_type.empty()) {
+    LIEQ_ASSIGN_OR_RETURN(types.head, ParseGgufTensorType(o.head_type, "--head-type"));
+  }
+  if (!o.embed_type.empty()) {
+    LIEQ_ASSIGN_OR_RETURN(types.embed, ParseGgufTensorType(o.embed_type, "--embed-type"));
+  }
+  return CheckEmbedHeadTypes(types);
 }
 
 // The sidecar files describe the output being written, so an older run's for the same output
@@ -411,7 +419,9 @@ Status QuantizeAndExport(Run& run, Model& model, const BitPlan& plan, Calibratio
   auto start = Clock::now();
   if (run.format == OutputFormat::kGguf) {
     GgufExportOptions gguf;
-    LIEQ_ASSIGN_OR_RETURN(gguf.head_type, ParseGgufTensorType(o.head_type, "--head-type"));
+    if (!o.head_type.empty()) {
+      LIEQ_ASSIGN_OR_RETURN(gguf.head_type, ParseGgufTensorType(o.head_type, "--head-type"));
+    }
     if (!o.embed_type.empty()) {
       LIEQ_ASSIGN_OR_RETURN(gguf.embed_type, ParseGgufTensorType(o.embed_type, "--embed-type"));
     }
@@ -432,6 +442,18 @@ Status QuantizeAndExport(Run& run, Model& model, const BitPlan& plan, Calibratio
     return Status::Ok();
   }
   LIEQ_ASSIGN_OR_RETURN(PackedBlocks packed, QuantizeModel(model, options, pool));
+  if (!o.head_type.empty() || !o.embed_type.empty()) {  // opt-in in this format
+    EmbedHeadTypes types;
+    if (!o.head_type.empty()) {
+      LIEQ_ASSIGN_OR_RETURN(types.head, ParseGgufTensorType(o.head_type, "--head-type"));
+    } else {  // only --embed-type: the head keeps its dtype
+      types.head = model.weights.lm_head.dtype;
+    }
+    if (!o.embed_type.empty()) {
+      LIEQ_ASSIGN_OR_RETURN(types.embed, ParseGgufTensorType(o.embed_type, "--embed-type"));
+    }
+    LIEQ_RETURN_IF_ERROR(QuantizeEmbedHead(model, types, pool));
+  }
   run.progress.End();
   run.Time("quantize", start);
   run.summary.quantize_seconds = run.summary.stages.back().seconds;

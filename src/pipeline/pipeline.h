@@ -52,8 +52,10 @@ struct PipelineOptions {
   double damp = 0.01;
   bool rtn_clip = false;
   int awq_grid = 20;
-  std::string embed_type;  // gguf: token_embd type (default: the head's when tied)
-  std::string head_type = "q6_K";
+  // Embeddings and output head types (ParseGgufTensorType names). gguf: default q6_K head, the
+  // embeddings the head's when tied; lieq folder: empty keeps them as they are.
+  std::string embed_type;
+  std::string head_type;
 
   // FP vs quantized perplexity in the summary and report.html (pipeline/evaluate.h).
   std::string eval_text;    // empty: not measured

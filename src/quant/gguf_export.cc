@@ -11,9 +11,9 @@
 
 #include "io/gguf_model.h"
 #include "kernels/matmul.h"
-#include "kernels/quantize_reference.h"
 #include "quant/block_cache.h"
 #include "quant/block_calibrator.h"
+#include "quant/embed_head.h"
 #include "quant/hessian.h"
 #include "quant/kquant_gptq.h"
 #include "runtime/kv_cache.h"
@@ -54,11 +54,7 @@ Status CheckOptions(const QuantizeOptions& q, const GgufExportOptions& o, const 
     Result<DType> type = GgufTypeForBits(q.bits[l], c.hidden_size);
     if (!type.ok()) return type.status().WithContext("bits[" + std::to_string(l) + "]");
   }
-  for (DType t : {o.head_type, o.embed_type.value_or(o.head_type)}) {
-    if (!IsQuantized(t)) continue;
-    Result<KQuantGrid> grid = KQuantGrid::Create(t);
-    if (!grid.ok()) return grid.status().WithContext("embedding/head type");
-  }
+  LIEQ_RETURN_IF_ERROR(CheckEmbedHeadTypes({o.head_type, o.embed_type}));
   if (q.method == QuantMethod::kGptq) {
     if (q.calibration.empty() || q.calibration[0].empty()) {
       return InvalidArgument("gptq needs calibration windows");
@@ -70,25 +66,6 @@ Status CheckOptions(const QuantizeOptions& q, const GgufExportOptions& o, const 
     }
   }
   return Status::Ok();
-}
-
-// `src` [rows, cols] as a tensor of `type` (float types converted, block types RTN in grid).
-Result<TensorView> QuantizeMatrix(Model& model, const TensorView& src, DType type,
-                                  ThreadPool& pool) {
-  const std::vector<float> w = ToF32(src);
-  if (!IsQuantized(type)) {
-    OwnedTensor t = OwnedTensor::Zeros(type, src.shape);
-    const int64_t row_bytes = RowBytes(type, src.cols());
-    pool.ParallelFor(src.rows(), [&](int64_t r) {
-      QuantizeRowReference(type, w.data() + r * src.cols(), t.buffer.data() + r * row_bytes,
-                           src.cols());
-    });
-    return model.Adopt(std::move(t));
-  }
-  LIEQ_ASSIGN_OR_RETURN(KQuantGrid grid, KQuantGrid::Create(type));
-  LIEQ_ASSIGN_OR_RETURN(GridQuantizedLinear q,
-                        QuantizeInGrid(w, src.rows(), src.cols(), {}, grid, GptqOptions{}, pool));
-  return AdoptBytes(model, type, src.shape, q.data.data());
 }
 
 // Block l from the resume cache, when a sound entry is there: its layers compute with the
@@ -310,20 +287,8 @@ Result<GgufExportReport> ExportGguf(Model& model, const QuantizeOptions& quant,
   quantized.clear();
 
   // Embeddings and head: RTN in the chosen grids.
-  const DType head_type = FitTypeToRow(options.head_type, c.hidden_size);
-  const bool tied = c.tie_word_embeddings;
-  const DType embed_wanted = options.embed_type.value_or(tied ? options.head_type : DType::kQ4_K);
-  const DType embed_type = FitTypeToRow(embed_wanted, c.hidden_size);
-  const TensorView embed_src = model.weights.embed, head_src = model.weights.lm_head;
-  LIEQ_ASSIGN_OR_RETURN(model.weights.embed, QuantizeMatrix(model, embed_src, embed_type, pool));
-  wanted[&model.weights.embed] = embed_wanted;
-  if (tied && embed_type == head_type) {
-    model.weights.lm_head = model.weights.embed;
-  } else {
-    c.tie_word_embeddings = false;  // untied: output.weight is written at its own type
-    LIEQ_ASSIGN_OR_RETURN(model.weights.lm_head, QuantizeMatrix(model, head_src, head_type, pool));
-    wanted[&model.weights.lm_head] = options.head_type;
-  }
+  LIEQ_RETURN_IF_ERROR(
+      QuantizeEmbedHead(model, {options.head_type, options.embed_type}, pool, &wanted));
 
   GgufWriteOptions write;
   write.name = options.name;

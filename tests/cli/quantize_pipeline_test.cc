@@ -141,6 +141,28 @@ TEST_F(QuantizePipeline, UniformOnAHidden64ModelFallsBackToGroup64) {
   EXPECT_EQ(ReadJson(Path("u2.summary.json"))["group_size_requested"], 128);
 }
 
+// Issue 20: the folder format's embeddings/head in a low-bit type on request (kept otherwise); a
+// bad type name fails before any work.
+TEST_F(QuantizePipeline, FolderFormatTakesALowBitHeadOnRequest) {
+  const std::string rtn = " --uniform 4 --method rtn -q -o ";
+  ASSERT_EQ(Lieq("quantize " + Path("m") + rtn + Path("h-kept")).code, 0);
+  const CmdResult r = Lieq("quantize " + Path("m") + rtn + Path("h-q8") + " --head-type q8_0");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const auto& [name, type] : {std::pair("h-kept", "f32"), std::pair("h-q8", "q8_0")}) {
+    const CmdResult inspect = Lieq("inspect " + Path(name) + " --json");
+    ASSERT_EQ(inspect.code, 0) << inspect.output;
+    const nlohmann::json j = nlohmann::json::parse(inspect.output);
+    EXPECT_TRUE(j["dtypes"].contains(type)) << name << ": " << j["dtypes"];
+    EXPECT_EQ(j["tie_word_embeddings"], true) << name;
+  }
+  EXPECT_EQ(Lieq("generate " + Path("h-q8") + " hello -n 4 --greedy").code, 0);
+  const CmdResult bad = Lieq("quantize " + Path("m") + rtn + Path("h-bad") + " --head-type q9");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_TRUE(Has(bad, "--head-type 'q9' is not a type")) << bad.output;
+  EXPECT_FALSE(Has(bad, "[quantize]")) << bad.output;
+  EXPECT_FALSE(fs::exists(Path("h-bad")));
+}
+
 TEST_F(QuantizePipeline, QuietPrintsNothingAndJsonPrintsTheSummary) {
   const CmdResult quiet =
       Lieq("quantize " + Path("m") + " --uniform 4 --method rtn -q -o " + Path("quiet"));

@@ -13,6 +13,7 @@
 #include "io/model_loader.h"
 #include "io/random_model.h"
 #include "plan/bit_plan.h"
+#include "quant/embed_head.h"
 #include "quant/model_quantizer.h"
 #include "runtime/transformer.h"
 #include "test_util.h"
@@ -140,6 +141,62 @@ TEST(QuantizedModelTest, RoundTripsBitExactlyAndComputesTheSame) {
         b2((std::istreambuf_iterator<char>(f2)), {});
     EXPECT_EQ(b1, b2);
   }
+}
+
+// --head-type / --embed-type in the folder format: the embeddings and head are stored in ggml
+// block types and come back as the same bytes, tied when one type serves both, untied otherwise.
+TEST(QuantizedModelTest, LowBitEmbeddingsAndHeadRoundTrip) {
+  const std::string dir = testing::TempDir();
+  const std::string src = MakeTiny("tiny-qwen3", dir + "/src-eh");  // tied, d = 64
+  ThreadPool pool(2);
+  struct Case {
+    EmbedHeadTypes types;
+    DType embed, head;  // stored types: d = 64 is no multiple of 256, so K types fall back
+    bool tied;
+  };
+  const Case cases[] = {{{DType::kQ6_K, std::nullopt}, DType::kQ8_0, DType::kQ8_0, true},
+                        {{DType::kQ6_K, DType::kQ4_K}, DType::kQ4_1, DType::kQ8_0, false},
+                        {{DType::kQ8_0, DType::kQ4_0}, DType::kQ4_0, DType::kQ8_0, false}};
+  int i = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(i);
+    Quantized q = Quantize(src, QuantMethod::kRtn, {2, 4});
+    ASSERT_TRUE(QuantizeEmbedHead(q.model, c.types, pool).ok());
+    EXPECT_EQ(q.model.weights.embed.dtype, c.embed);
+    EXPECT_EQ(q.model.weights.lm_head.dtype, c.head);
+    const std::string out = dir + "/eh-" + std::to_string(i++);
+    ASSERT_TRUE(WriteQuantizedModel(q.model, q.packed, q.config, out, false).ok());
+    Result<Model> loaded = LoadModel(out);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+    EXPECT_EQ(loaded->config.tie_word_embeddings, c.tied);
+    for (auto [a, b] : {std::pair(&loaded->weights.embed, &q.model.weights.embed),
+                        std::pair(&loaded->weights.lm_head, &q.model.weights.lm_head)}) {
+      ASSERT_EQ(a->dtype, b->dtype);
+      ASSERT_EQ(a->shape, b->shape);
+      EXPECT_EQ(std::memcmp(a->data, b->data, static_cast<size_t>(a->SizeBytes())), 0);
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(a->data) % 2, 0u);  // fp16 fields of the blocks
+    }
+    EXPECT_EQ(loaded->weights.embed.data == loaded->weights.lm_head.data, c.tied);
+    constexpr double kLogitTolerance = 1e-3;  // packed blocks vs their F32 values (see above)
+    const std::vector<int32_t> tokens = {1, 7, 42, 99, 3, 250, 11, 12, 13, 14, 15, 16};
+    const std::vector<float> expected = Logits(q.model, tokens), actual = Logits(*loaded, tokens);
+    for (size_t k = 0; k < expected.size(); ++k)
+      ASSERT_NEAR(actual[k], expected[k], kLogitTolerance);
+  }
+  // A U8 matrix whose type config.json does not name is a clear error.
+  const std::string out = dir + "/eh-1";
+  std::ifstream in(out + "/config.json");
+  nlohmann::json j = nlohmann::json::parse(in);
+  in.close();
+  j["quantization_config"].erase("tensor_types");
+  std::ofstream(out + "/config.json") << j.dump();
+  const Result<Model> m = LoadModel(out);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("gives it no block type"), std::string::npos)
+      << m.status().message();
+  j["quantization_config"]["tensor_types"] = {{"model.embed_tokens.weight", "q9_Z"}};
+  std::ofstream(out + "/config.json") << j.dump();
+  EXPECT_FALSE(LoadModel(out).ok());
 }
 
 TEST(QuantizedModelTest, RefusesToOverwriteWithoutForce) {
