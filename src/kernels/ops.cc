@@ -5,26 +5,26 @@
 
 namespace lieq {
 
-void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t d, double eps,
-             float* out) {
+void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t d, double eps, float* out) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * d;
     float* yr = out + r * d;
     double sum_sq = 0;
     for (int64_t i = 0; i < d; ++i) sum_sq += static_cast<double>(xr[i]) * xr[i];
-    const float inv_rms = static_cast<float>(1.0 / std::sqrt(sum_sq / static_cast<double>(d) + eps));
+    const float inv_rms =
+        static_cast<float>(1.0 / std::sqrt(sum_sq / static_cast<double>(d) + eps));
     for (int64_t i = 0; i < d; ++i) yr[i] = xr[i] * inv_rms * weight[i];
   }
 }
 
-void SiluMul(const float* gate, const float* up, int64_t n, float* out) {
+void SiluMulReference(const float* gate, const float* up, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) {
     const float g = gate[i];
     out[i] = g / (1.0f + std::exp(-g)) * up[i];
   }
 }
 
-void SoftmaxInPlace(float* x, int64_t n) {
+void SoftmaxInPlaceReference(float* x, int64_t n) {
   const float max = *std::max_element(x, x + n);
   double sum = 0;
   for (int64_t i = 0; i < n; ++i) {

@@ -11,11 +11,16 @@ namespace lieq {
 // out may alias x.
 void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t d, double eps, float* out);
 
-// out[i] = silu(gate[i]) * up[i]; out may alias gate.
+// out[i] = silu(gate[i]) * up[i]; out may alias gate. SIMD (kernels/ops_simd.cc).
 void SiluMul(const float* gate, const float* up, int64_t n, float* out);
 
-// In-place softmax of x[0..n).
+// In-place softmax of x[0..n). SIMD (kernels/ops_simd.cc), float sums.
 void SoftmaxInPlace(float* x, int64_t n);
+
+// The scalar references of the two (libm expf; softmax summed in double).
+void SiluMulReference(const float* gate, const float* up, int64_t n, float* out);
+void SoftmaxInPlaceReference(float* x, int64_t n);
+
 
 // log(sum(exp(x))) of a row, computed stably in double.
 double LogSumExp(const float* x, int64_t n);

@@ -28,9 +28,11 @@ int64_t SiteWidth(int site, const ModelConfig& c) {
 }
 
 BlockCalibrator::BlockCalibrator(const Model& model, ThreadPool& pool,
-                                 const std::vector<std::vector<int32_t>>& windows)
+                                 const std::vector<std::vector<int32_t>>& windows,
+                                 const MatMulOptions& kernels)
     : model_(model),
-      transformer_(model, pool),
+      pool_(pool),
+      transformer_(model, pool, kernels),
       cache_(model.config, windows.empty() ? 1 : static_cast<int64_t>(windows[0].size())),
       windows_(windows) {}
 
@@ -47,11 +49,12 @@ std::vector<HessianAccumulator> BlockCalibrator::Collect(int l) {
   std::vector<HessianAccumulator> stats;
   for (int site = 0; site < kNumSites; ++site) stats.emplace_back(SiteWidth(site, model_.config));
   ForwardHooks hooks;
+  hooks.inputs_only = true;  // the block's output is discarded
   hooks.linear_input = [&](int, Projection p, const float* x, int64_t n, int64_t) {
     // q/k/v and gate/up see the same pointer: count each input once.
     if (p == Projection::kQ || p == Projection::kO || p == Projection::kGate ||
         p == Projection::kDown) {
-      stats[SiteOf(p)].Add(x, n);
+      stats[SiteOf(p)].Add(x, n, &pool_);
     }
   };
   for (size_t s = 0; s < x_.size(); ++s) {

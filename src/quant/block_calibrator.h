@@ -21,8 +21,12 @@ int64_t SiteWidth(int site, const ModelConfig& c);
 
 class BlockCalibrator {
  public:
+  // `kernels`: the prefill kernels of the forward passes (fast_prefill: BF16 / int8 GEMMs where
+  // they apply; the linear inputs the statistics see are then computed from BF16- or
+  // 8-bit-rounded activations one layer up).
   BlockCalibrator(const Model& model, ThreadPool& pool,
-                  const std::vector<std::vector<int32_t>>& windows);
+                  const std::vector<std::vector<int32_t>>& windows,
+                  const MatMulOptions& kernels = {});
 
   // Embeds every window: the activations entering block 0.
   Status Embed();
@@ -34,6 +38,7 @@ class BlockCalibrator {
 
  private:
   const Model& model_;
+  ThreadPool& pool_;
   Transformer transformer_;
   KvCache cache_;
   const std::vector<std::vector<int32_t>>& windows_;

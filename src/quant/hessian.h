@@ -5,14 +5,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/thread_pool.h"
+
 namespace lieq {
 
 class HessianAccumulator {
  public:
   explicit HessianAccumulator(int64_t in);
 
-  // x [n, in]: n more input rows.
-  void Add(const float* x, int64_t n);
+  // x [n, in]: n more input rows; on the pool's threads when given (same result either way).
+  void Add(const float* x, int64_t n, ThreadPool* pool = nullptr);
 
   int64_t in() const { return in_; }
   int64_t samples() const { return samples_; }

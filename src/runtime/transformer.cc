@@ -99,6 +99,7 @@ void Transformer::Block(int l, float* x, int64_t n, KvCache& cache, const Forwar
   Linear(w.up, xn_.data(), n, up_.data());
   SiluMul(gate_.data(), up_.data(), n * ff, gate_.data());
   observe(Projection::kDown, gate_.data(), ff);
+  if (hooks != nullptr && hooks->inputs_only) return;
   Linear(w.down, gate_.data(), n, out_.data());
   AddInPlace(x, out_.data(), n * d);
 }

@@ -23,6 +23,10 @@ struct ForwardHooks {
   // q, k, v receive the same pointer, as do gate and up.
   std::function<void(int block, Projection projection, const float* x, int64_t n, int64_t in)>
       linear_input;
+  // Block() returns right after the down projection's input is observed, leaving x half updated:
+  // for callers that want the linear inputs only (calibration statistics), a fifth of the
+  // block's multiply-adds saved.
+  bool inputs_only = false;
 };
 
 class Transformer {

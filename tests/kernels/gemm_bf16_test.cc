@@ -18,15 +18,12 @@
 #include "core/thread_pool.h"
 #include "hwy/targets.h"
 #include "kernels/matmul.h"
+#include "simd_target_test.h"
 
 namespace lieq {
 namespace {
 
-class GemmBf16Test : public ::testing::TestWithParam<int64_t> {
- protected:
-  void SetUp() override { hwy::SetSupportedTargetsForTest(GetParam()); }
-  void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
-};
+class GemmBf16Test : public SimdTargetTest {};
 
 TEST_P(GemmBf16Test, MatchesReferenceAndExactProductWithinBound) {
   const bool expected = GetParam() == HWY_AVX3_DL && DetectCpuFeatures().Has("avx512_bf16");
@@ -66,16 +63,7 @@ TEST_P(GemmBf16Test, MatchesReferenceAndExactProductWithinBound) {
   }
 }
 
-std::string TargetName(const ::testing::TestParamInfo<int64_t>& info) {
-  std::string name = hwy::TargetName(info.param);
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Targets, GemmBf16Test,
-                         ::testing::ValuesIn(hwy::SupportedAndGeneratedTargets()), TargetName);
+LIEQ_INSTANTIATE_FOR_EVERY_SIMD_TARGET(GemmBf16Test);
 
 }  // namespace
 }  // namespace lieq

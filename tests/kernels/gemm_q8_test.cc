@@ -22,6 +22,7 @@
 #include "kernels/matmul.h"
 #include "kernels/q8_activations.h"
 #include "kernels/q8_bound.h"
+#include "simd_target_test.h"
 
 namespace lieq {
 namespace {
@@ -93,11 +94,7 @@ void CheckAgainstBounds(const std::vector<float>& dense, int64_t rows, int64_t c
   }
 }
 
-class GemmQ8Test : public ::testing::TestWithParam<int64_t> {
- protected:
-  void SetUp() override { hwy::SetSupportedTargetsForTest(GetParam()); }
-  void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
-};
+class GemmQ8Test : public SimdTargetTest {};
 
 // vpdpbusd on AVX3_DL, pmaddwd on the other x86 targets, none elsewhere.
 TEST_P(GemmQ8Test, KernelOfTarget) {
@@ -208,16 +205,7 @@ TEST(GemmQ8Wiring, FastPrefillOnlyWhenAsked) {
   }
 }
 
-std::string TargetName(const ::testing::TestParamInfo<int64_t>& info) {
-  std::string name = hwy::TargetName(info.param);
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Targets, GemmQ8Test,
-                         ::testing::ValuesIn(hwy::SupportedAndGeneratedTargets()), TargetName);
+LIEQ_INSTANTIATE_FOR_EVERY_SIMD_TARGET(GemmQ8Test);
 
 }  // namespace
 }  // namespace lieq

@@ -16,6 +16,7 @@
 #include "kernels/block_formats.h"
 #include "kernels/dequantize.h"
 #include "kernels/group_quant.h"
+#include "simd_target_test.h"
 
 namespace lieq {
 namespace {
@@ -71,11 +72,7 @@ std::vector<std::byte> RandomBlocks(int64_t blocks, size_t block_bytes,
   return bytes;
 }
 
-class SimdDecodeTest : public ::testing::TestWithParam<int64_t> {
- protected:
-  void SetUp() override { hwy::SetSupportedTargetsForTest(GetParam()); }
-  void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
-};
+class SimdDecodeTest : public SimdTargetTest {};
 
 TEST_P(SimdDecodeTest, KQuantRowsMatchDequantizeRow) {
   struct Case {
@@ -145,16 +142,7 @@ TEST_P(SimdDecodeTest, GroupRowsMatchDequantizeGroupRow) {
   }
 }
 
-std::string TargetName(const ::testing::TestParamInfo<int64_t>& info) {
-  std::string name = hwy::TargetName(info.param);
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Targets, SimdDecodeTest,
-                         ::testing::ValuesIn(hwy::SupportedAndGeneratedTargets()), TargetName);
+LIEQ_INSTANTIATE_FOR_EVERY_SIMD_TARGET(SimdDecodeTest);
 
 }  // namespace
 }  // namespace lieq

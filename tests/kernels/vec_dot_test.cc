@@ -23,6 +23,7 @@
 #include "kernels/group_quant.h"
 #include "kernels/matmul.h"
 #include "kernels/q8_bound.h"
+#include "simd_target_test.h"
 
 namespace lieq {
 namespace {
@@ -82,11 +83,7 @@ Bounds DotBounds(const std::vector<float>& w, const std::vector<float>& x, const
   return b;
 }
 
-class VecDotTest : public ::testing::TestWithParam<int64_t> {
- protected:
-  void SetUp() override { hwy::SetSupportedTargetsForTest(GetParam()); }
-  void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
-};
+class VecDotTest : public SimdTargetTest {};
 
 TEST_P(VecDotTest, BlockTypesMatchReferenceAndExactDot) {
   Rng rng(11);
@@ -160,16 +157,7 @@ TEST_P(VecDotTest, GroupFormatMatchesReferenceAndExactDot) {
   }
 }
 
-std::string TargetName(const ::testing::TestParamInfo<int64_t>& info) {
-  std::string name = hwy::TargetName(info.param);
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Targets, VecDotTest,
-                         ::testing::ValuesIn(hwy::SupportedAndGeneratedTargets()), TargetName);
+LIEQ_INSTANTIATE_FOR_EVERY_SIMD_TARGET(VecDotTest);
 
 // The decode path (MatMul with n <= kMatMulQ8MaxRows) equals the kernels' result: within the
 // activation-rounding bound of the float reference, and bitwise the same for any thread count.

@@ -137,6 +137,22 @@ TEST(HessianTest, EqualsTwiceGramOverSamples) {
   }
 }
 
+// The calibrator runs XᵀX on every core; quantization results must not depend on the thread
+// count, so neither may the Gram matrix.
+TEST(HessianTest, SameBitsForEveryBlasThreadCount) {
+  constexpr int64_t kN = 700, kIn = 520;
+  const std::vector<float> x = Gaussian(kN * kIn, 4);
+  std::vector<double> first;
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    HessianAccumulator acc(kIn);
+    acc.Add(x.data(), kN, threads > 1 ? &pool : nullptr);
+    const std::vector<double> h = acc.Hessian();
+    if (first.empty()) first = h;
+    EXPECT_EQ(h, first) << threads << " threads";
+  }
+}
+
 TEST(GptqTest, InverseCholeskyFactorReproducesTheDampedInverse) {
   constexpr int64_t kIn = 24;
   constexpr double kTolerance = 1e-9;  // double-precision LAPACK on a well-conditioned matrix
