@@ -10,7 +10,8 @@ namespace lieq {
 
 Result<std::vector<std::vector<int32_t>>> SampleCalibration(const std::string& path,
                                                             const Tokenizer& tokenizer,
-                                                            const CalibrationOptions& o) {
+                                                            const CalibrationOptions& o,
+                                                            int64_t* text_tokens) {
   if (o.samples < 1 || o.seq < 2) {
     return InvalidArgument("--samples must be ≥ 1 and --seq ≥ 2");
   }
@@ -29,10 +30,11 @@ Result<std::vector<std::vector<int32_t>>> SampleCalibration(const std::string& p
     if (!ids.ok()) return ids.status().WithContext(path);
     stream.insert(stream.end(), ids->begin(), ids->end());
   }
-  if (static_cast<int64_t>(stream.size()) < needed) {
-    return InvalidArgument(path + ": " + std::to_string(stream.size()) +
-                           " tokens, fewer than --samples × --seq = " + std::to_string(needed));
-  }
+  if (text_tokens != nullptr) *text_tokens = static_cast<int64_t>(stream.size());
+  if (stream.empty()) return InvalidArgument(path + ": no tokens to calibrate on");
+  // A text shorter than samples·seq (e.g. the built-in one: 7.7 k Qwen3 tokens against the
+  // default 16 × 512) is repeated, as quantize's random windows repeat it; callers say so.
+  for (size_t i = 0; static_cast<int64_t>(stream.size()) < needed; ++i) stream.push_back(stream[i]);
   std::vector<std::vector<int32_t>> windows;
   for (int64_t s = 0; s < o.samples; ++s) {
     windows.emplace_back(stream.begin() + s * o.seq, stream.begin() + (s + 1) * o.seq);

@@ -21,10 +21,13 @@ struct CalibrationOptions {
 // The documents of `path` (io/calibration_text.h: JSON lines, plain text or a folder of them),
 // shuffled with `seed`, tokenized without special tokens and concatenated (each followed by
 // "\n\n") until samples·seq tokens are collected, then cut into consecutive windows.
-// Errors name the file (and line): unreadable, invalid JSON, no "text", too few tokens.
+// A text with fewer tokens is repeated until it fills them (the windows then overlap); the
+// text's own token count goes to `text_tokens` so callers can say so.
+// Errors name the file (and line): unreadable, invalid JSON, no "text", no tokens at all.
 Result<std::vector<std::vector<int32_t>>> SampleCalibration(const std::string& path,
                                                             const Tokenizer& tokenizer,
-                                                            const CalibrationOptions& options);
+                                                            const CalibrationOptions& options,
+                                                            int64_t* text_tokens = nullptr);
 
 // The length every window shares; an error when there is none or the lengths differ (the
 // measurements stack windows into one matrix).

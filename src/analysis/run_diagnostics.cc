@@ -64,8 +64,16 @@ Result<Diagnostics> RunDiagnostics(Model& model, const DiagnoseSettings& setting
   calib.samples = settings.samples;
   calib.seq = settings.seq;
   calib.seed = settings.seed;
+  int64_t text_tokens = 0;
   LIEQ_ASSIGN_OR_RETURN(std::vector<std::vector<int32_t>> samples,
-                        SampleCalibration(settings.calib, tokenizer, calib));
+                        SampleCalibration(settings.calib, tokenizer, calib, &text_tokens));
+  if (log != nullptr && text_tokens < calib.samples * calib.seq) {
+    std::fprintf(log,
+                 "note: %s holds %lld tokens, fewer than %lld x %lld: the text is repeated and "
+                 "the windows overlap (a longer --calib text gives more distinct data)\n",
+                 settings.calib.c_str(), static_cast<long long>(text_tokens),
+                 static_cast<long long>(calib.samples), static_cast<long long>(calib.seq));
+  }
 
   Diagnostics d;
   d.settings = settings;
