@@ -130,8 +130,8 @@ TEST_F(QuantizePipeline, ShortCalibrationTextSaysTheWindowsOverlap) {
   EXPECT_TRUE(Has(many, "fewer than 400 x 64: the windows overlap")) << many.output;
   // Diagnosis too (the built-in text holds 7.7 k Qwen3 tokens, less than diagnose's default
   // 16 x 512): the text is repeated, with a note, not an error.
-  const CmdResult diagnose = Lieq("diagnose " + Path("m") + " --samples 200 --seq 64 -t 2 -o " +
-                                  Path("many-diag"));
+  const CmdResult diagnose =
+      Lieq("diagnose " + Path("m") + " --samples 200 --seq 64 -t 2 -o " + Path("many-diag"));
   ASSERT_EQ(diagnose.code, 0) << diagnose.output;
   EXPECT_TRUE(Has(diagnose, "fewer than 200 x 64: the text is repeated")) << diagnose.output;
   const CmdResult budget = Lieq("quantize " + Path("m") + " --budget 3 -o " + Path("many-b") +
