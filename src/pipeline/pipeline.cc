@@ -80,6 +80,37 @@ std::string CandidateWidths(const PipelineOptions& o) {
   return !o.bits.empty() ? o.bits : DefaultCandidateWidths(o.rank_by, o.rule);
 }
 
+// --head-type / --embed-type; an empty --head-type gives `head_default`.
+Result<EmbedHeadTypes> ParseEmbedHeadTypes(const PipelineOptions& o, DType head_default) {
+  EmbedHeadTypes types;
+  types.head = head_default;
+  if (!o.head_type.empty()) {
+    LIEQ_ASSIGN_OR_RETURN(types.head, ParseGgufTensorType(o.head_type, "--head-type"));
+  }
+  if (!o.embed_type.empty()) {
+    LIEQ_ASSIGN_OR_RETURN(types.embed, ParseGgufTensorType(o.embed_type, "--embed-type"));
+  }
+  return types;
+}
+
+// Bits per weight of a folder-format model as written: block layers at their width with their
+// group scales and zeros, every other tensor in its stored dtype (norms and biases F32).
+double FolderBitsPerWeight(Model& model, const BitPlan& plan) {
+  double bits = 0, weights = 0;
+  ForEachTensor(model.config, model.weights, [&](TensorSlot& slot) {
+    int64_t n = 1;
+    for (int64_t d : slot.shape) n *= d;
+    const int width = slot.block >= 0 ? plan.bits[static_cast<size_t>(slot.block)] : 0;
+    const double bytes = slot.is_linear && width > 0
+                             ? static_cast<double>(BlockLinearBytes(n, width, plan.group_size))
+                         : slot.is_vector ? 4.0 * static_cast<double>(n)
+                                          : static_cast<double>(slot.view->SizeBytes());
+    bits += 8 * bytes;
+    weights += static_cast<double>(n);
+  });
+  return weights > 0 ? bits / weights : 0;
+}
+
 Status CheckOptions(const PipelineOptions& o, OutputFormat format) {
   const int given = (!o.plan_file.empty()) + (!o.budget.empty()) + (o.uniform > 0);
   if (given != 1) return InvalidArgument("give exactly one of --plan, --budget, --uniform");
@@ -94,13 +125,8 @@ Status CheckOptions(const PipelineOptions& o, OutputFormat format) {
                            " needs --diagnostics FILE (from `lieq diagnose`); --rank-by kl "
                            "(the default) and proxy are measured in this run");
   }
-  EmbedHeadTypes types;  // names and quantizers checked before any work
-  if (!o.head_type.empty()) {
-    LIEQ_ASSIGN_OR_RETURN(types.head, ParseGgufTensorType(o.head_type, "--head-type"));
-  }
-  if (!o.embed_type.empty()) {
-    LIEQ_ASSIGN_OR_RETURN(types.embed, ParseGgufTensorType(o.embed_type, "--embed-type"));
-  }
+  // Type names and their quantizers, checked before any work.
+  LIEQ_ASSIGN_OR_RETURN(const EmbedHeadTypes types, ParseEmbedHeadTypes(o, DType::kQ6_K));
   return CheckEmbedHeadTypes(types);
 }
 
@@ -419,12 +445,9 @@ Status QuantizeAndExport(Run& run, Model& model, const BitPlan& plan, Calibratio
   auto start = Clock::now();
   if (run.format == OutputFormat::kGguf) {
     GgufExportOptions gguf;
-    if (!o.head_type.empty()) {
-      LIEQ_ASSIGN_OR_RETURN(gguf.head_type, ParseGgufTensorType(o.head_type, "--head-type"));
-    }
-    if (!o.embed_type.empty()) {
-      LIEQ_ASSIGN_OR_RETURN(gguf.embed_type, ParseGgufTensorType(o.embed_type, "--embed-type"));
-    }
+    LIEQ_ASSIGN_OR_RETURN(const EmbedHeadTypes types, ParseEmbedHeadTypes(o, gguf.head_type));
+    gguf.head_type = types.head;
+    gguf.embed_type = types.embed;
     gguf.write.overwrite = o.force;
     LIEQ_ASSIGN_OR_RETURN(GgufExportReport report, ExportGguf(model, options, gguf, o.out, pool));
     run.progress.End();
@@ -442,16 +465,10 @@ Status QuantizeAndExport(Run& run, Model& model, const BitPlan& plan, Calibratio
     return Status::Ok();
   }
   LIEQ_ASSIGN_OR_RETURN(PackedBlocks packed, QuantizeModel(model, options, pool));
-  if (!o.head_type.empty() || !o.embed_type.empty()) {  // opt-in in this format
-    EmbedHeadTypes types;
-    if (!o.head_type.empty()) {
-      LIEQ_ASSIGN_OR_RETURN(types.head, ParseGgufTensorType(o.head_type, "--head-type"));
-    } else {  // only --embed-type: the head keeps its dtype
-      types.head = model.weights.lm_head.dtype;
-    }
-    if (!o.embed_type.empty()) {
-      LIEQ_ASSIGN_OR_RETURN(types.embed, ParseGgufTensorType(o.embed_type, "--embed-type"));
-    }
+  const bool low_bit_embed_head = !o.head_type.empty() || !o.embed_type.empty();
+  if (low_bit_embed_head) {  // opt-in in this format; only --embed-type: the head keeps its dtype
+    LIEQ_ASSIGN_OR_RETURN(const EmbedHeadTypes types,
+                          ParseEmbedHeadTypes(o, model.weights.lm_head.dtype));
     LIEQ_RETURN_IF_ERROR(QuantizeEmbedHead(model, types, pool));
   }
   run.progress.End();
@@ -465,7 +482,9 @@ Status QuantizeAndExport(Run& run, Model& model, const BitPlan& plan, Calibratio
   qc.details = details;
   LIEQ_RETURN_IF_ERROR(WriteQuantizedModel(model, packed, qc, o.out, o.force));
   run.Time("export", start);
-  run.summary.avg_bits_file = plan.avg_bits_file;
+  // The plan's estimate counts the embeddings and head at the source's width.
+  run.summary.avg_bits_file =
+      low_bit_embed_head ? FolderBitsPerWeight(model, plan) : plan.avg_bits_file;
   return Status::Ok();
 }
 

@@ -166,6 +166,9 @@ TEST_F(QuantizePipeline, FolderFormatTakesALowBitHeadOnRequest) {
     EXPECT_EQ(j["tie_word_embeddings"], true) << name;
   }
   EXPECT_EQ(Lieq("generate " + Path("h-q8") + " hello -n 4 --greedy").code, 0);
+  // The summary's bits per weight count the head as written (Q8_0: 8.5 bits), not as F32.
+  EXPECT_GT(ReadJson(Path("h-kept.summary.json"))["avg_bits_file"].get<double>(), 30.0);
+  EXPECT_NEAR(ReadJson(Path("h-q8.summary.json"))["avg_bits_file"].get<double>(), 8.46, 0.01);
   const CmdResult bad = Lieq("quantize " + Path("m") + rtn + Path("h-bad") + " --head-type q9");
   EXPECT_NE(bad.code, 0);
   EXPECT_TRUE(Has(bad, "--head-type 'q9' is not a type")) << bad.output;
