@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests=(vec_dot_test simd_decode_test quant_matmul_test group_matmul_test matmul_test
-  block_dequantize_test simd_targets_test)
+  block_dequantize_test simd_targets_test ops_simd_test)
 
 # --- x86, every target -----------------------------------------------------------------------
 cmake -S . -B build-portable -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIEQ_BASELINE_ARCH=x86-64 \
