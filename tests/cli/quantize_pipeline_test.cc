@@ -131,13 +131,9 @@ TEST_F(QuantizePipeline, ShortCalibrationTextSaysTheWindowsOverlap) {
   // Diagnosis too (the built-in text holds 7.7 k Qwen3 tokens, less than diagnose's default
   // 16 x 512): the text is repeated, with a note, not an error.
   const CmdResult diagnose =
-      Lieq("diagnose " + Path("m") + " --samples 200 --seq 64 -t 2 -o " + Path("many-diag"));
+      Lieq("diagnose " + Path("m") + " --samples 130 --seq 64 -t 2 -o " + Path("many-diag"));
   ASSERT_EQ(diagnose.code, 0) << diagnose.output;
-  EXPECT_TRUE(Has(diagnose, "fewer than 200 x 64: the text is repeated")) << diagnose.output;
-  const CmdResult budget = Lieq("quantize " + Path("m") + " --budget 3 -o " + Path("many-b") +
-                                " --calib-samples 4 --calib-seq 64 --diagnose-samples 200 "
-                                "--diagnose-seq 64 -t 2");
-  ASSERT_EQ(budget.code, 0) << budget.output;
+  EXPECT_TRUE(Has(diagnose, "fewer than 130 x 64: the text is repeated")) << diagnose.output;
 }
 
 TEST_F(QuantizePipeline, UniformOnAHidden64ModelFallsBackToGroup64) {
