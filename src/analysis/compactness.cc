@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 
@@ -56,93 +57,194 @@ Input InputOf(Projection p) {
   return Input::kAttention;
 }
 
-// W [rows, cols] widened to double.
-std::vector<double> WeightAsDouble(const TensorView& w) {
-  const int64_t rows = w.rows(), cols = w.cols();
-  std::vector<float> f(static_cast<size_t>(rows * cols));
-  RowsToF32(w, 0, rows, f.data());
-  return {f.begin(), f.end()};
+// W [rows, cols] in float.
+std::vector<float> WeightAsF32(const TensorView& w) {
+  std::vector<float> f(static_cast<size_t>(w.rows() * w.cols()));
+  RowsToF32(w, 0, w.rows(), f.data());
+  return f;
 }
 
 // W̃ [rows, cols] ~ N(0, std²), seeded per (seed, block, projection, twin).
-std::vector<double> RandomTwin(int64_t rows, int64_t cols, double std, uint64_t seed, int block,
-                               Projection p, int twin) {
+std::vector<float> RandomTwin(int64_t rows, int64_t cols, double std, uint64_t seed, int block,
+                              Projection p, int twin) {
   const uint64_t stream = (static_cast<uint64_t>(block) * 8 + static_cast<uint64_t>(p)) * 1024 +
                           static_cast<uint64_t>(twin);
   Rng rng(seed ^ (0x9e3779b97f4a7c15ull * (stream + 1)));
-  std::vector<double> w(static_cast<size_t>(rows * cols));
-  for (double& x : w) x = std * rng.Normal();
+  std::vector<float> w(static_cast<size_t>(rows * cols));
+  for (float& x : w) x = static_cast<float>(std * rng.Normal());
   return w;
 }
 
-// Columns [c0, c0 + n) of W [rows, cols], as a contiguous [rows, n].
-std::vector<double> Columns(const std::vector<double>& w, int64_t rows, int64_t cols, int64_t c0,
-                            int64_t n) {
-  std::vector<double> out(static_cast<size_t>(rows * n));
-  for (int64_t r = 0; r < rows; ++r) {
-    std::copy_n(w.begin() + r * cols + c0, n, out.begin() + r * n);
-  }
-  return out;
+// A unit with room for every twin's statistics.
+UnitMetrics NewUnit(Projection p, int head, int twins) {
+  UnitMetrics unit;
+  unit.projection = p;
+  unit.head = head;
+  unit.compact_twin.assign(static_cast<size_t>(twins), 0.0);
+  unit.energy_twin.assign(static_cast<size_t>(twins), 0.0);
+  return unit;
 }
 
-// One unit's statistics for the real weight and every twin: σ² → Compact, E_k.
-void MeasureUnit(const double* w, const std::vector<const double*>& twins, int64_t rows, Gram& gram,
-                 int64_t top_k, UnitMetrics& unit) {
-  const std::vector<double> s = OutputSpectrum(w, rows, gram);
-  unit.compact = Compactness(s);
-  unit.energy = TopKEnergy(s, top_k);
-  for (const double* t : twins) {
-    const std::vector<double> st = OutputSpectrum(t, rows, gram);
-    unit.compact_twin.push_back(Compactness(st));
-    unit.energy_twin.push_back(TopKEnergy(st, top_k));
-  }
+// What one pool thread reuses from job to job (fresh buffers cost page faults).
+struct ThreadScratch {
+  SpectrumScratch spectrum;
+  std::vector<float> columns;  // one o head's columns of W
+};
+
+// Independent pieces of work of very uneven size, run longest first on whichever thread is free.
+// Each writes only its own outputs with single-threaded BLAS / LAPACK, so the results do not
+// depend on the thread count or on which thread ran what.
+struct Job {
+  double cost;  // estimated flops, for the order only
+  std::function<void(ThreadScratch&)> run;
+};
+
+void RunLongestFirst(std::vector<Job>& jobs, ThreadPool& pool) {
+  std::stable_sort(jobs.begin(), jobs.end(),
+                   [](const Job& a, const Job& b) { return a.cost > b.cost; });
+  SetBlasThreads(1);
+  std::vector<ThreadScratch> scratch(static_cast<size_t>(pool.size()));
+  pool.ParallelForEach(static_cast<int64_t>(jobs.size()), [&](int thread, int64_t i) {
+    jobs[static_cast<size_t>(i)].run(scratch[static_cast<size_t>(thread)]);
+  });
 }
 
-// All units of projection p in one block.
-void MeasureProjection(const ModelConfig& c, const Linear& layer, Projection p, int block,
-                       Gram& gram, const CompactnessOptions& o, double twin_std,
-                       std::vector<UnitMetrics>& units) {
-  const int64_t rows = layer.w.rows(), cols = layer.w.cols();
-  const std::vector<double> w = WeightAsDouble(layer.w);
-  std::vector<std::vector<double>> twins;
-  for (int s = 0; s < o.twin_seeds; ++s) {
-    twins.push_back(RandomTwin(rows, cols, twin_std, o.seed, block, p, s));
-  }
-  const bool by_head = o.per_head && InputOf(p) != Input::kMlp && InputOf(p) != Input::kMlpHidden;
-  if (!by_head) {
-    UnitMetrics unit;
-    unit.projection = p;
-    std::vector<const double*> t;
-    for (const auto& tw : twins) t.push_back(tw.data());
-    MeasureUnit(w.data(), t, rows, gram, o.top_k, unit);
-    units.push_back(std::move(unit));
-    return;
-  }
+// Rough flops of one OutputSpectrum / eigenvalue problem (the eigensolver weighted up: its
+// tridiagonalisation is memory-bound).
+double SpectrumCost(int64_t rows, int64_t in) {
+  const double r = static_cast<double>(rows), k = static_cast<double>(in);
+  const double n = std::min(r, k);
+  return 2 * r * k * k + 2 * n * n * std::max(r, k) + 8 * n * n * n;
+}
+double EigenCost(int64_t n) { return 8 * std::pow(static_cast<double>(n), 3); }
+
+// One projection's weight and twins in float, and how it splits into units.
+struct ProjectionData {
+  Projection p = Projection::kQ;
+  int64_t rows = 0, cols = 0;
+  int64_t heads = 1;        // units: 1 (whole), or attention heads
+  bool by_columns = false;  // o: head h is columns [h·hd, (h+1)·hd) and that slice of the input
+  std::vector<float> w;     // [rows, cols]
+  std::vector<std::vector<float>> twins;  // [twin_seeds][rows, cols]
+  std::vector<UnitMetrics> units;         // [heads]
+};
+
+// Every spectrum of one block: each projection's units (trained weight and twins) and each input
+// site's own Gram. Two parallel passes: the weights, twins and float Grams; then the spectra.
+void MeasureBlockSpectra(const ModelConfig& c, const BlockWeights& bw, int block,
+                         std::map<Input, Gram>& grams, const CompactnessOptions& o, double twin_std,
+                         ThreadPool& pool, BlockCompactness& out) {
   const int64_t hd = c.head_dim;
-  if (p == Projection::kO) {  // head h: columns [h·hd, (h+1)·hd) and that slice of the input
-    for (int64_t h = 0; h < cols / hd; ++h) {
-      Gram sub = gram.SubBlock(h * hd, hd);
-      const std::vector<double> wh = Columns(w, rows, cols, h * hd, hd);
-      std::vector<std::vector<double>> th;
-      std::vector<const double*> t;
-      for (const auto& tw : twins) th.push_back(Columns(tw, rows, cols, h * hd, hd));
-      for (const auto& x : th) t.push_back(x.data());
-      UnitMetrics unit;
-      unit.projection = p;
-      unit.head = static_cast<int>(h);
-      MeasureUnit(wh.data(), t, rows, sub, o.top_k, unit);
-      units.push_back(std::move(unit));
+  std::vector<ProjectionData> data(o.projections.size());
+  std::map<Input, bool> needs_factor;  // a whole projection with more rows than inputs reads it
+  for (size_t i = 0; i < data.size(); ++i) {
+    ProjectionData& d = data[i];
+    d.p = o.projections[i];
+    d.rows = bw.linear(d.p).w.rows();
+    d.cols = bw.linear(d.p).w.cols();
+    const bool by_head =
+        o.per_head && InputOf(d.p) != Input::kMlp && InputOf(d.p) != Input::kMlpHidden;
+    d.by_columns = by_head && d.p == Projection::kO;
+    d.heads = !by_head ? 1 : d.by_columns ? d.cols / hd : d.rows / hd;
+    for (int64_t h = 0; h < d.heads; ++h) {
+      d.units.push_back(NewUnit(d.p, by_head ? static_cast<int>(h) : -1, o.twin_seeds));
     }
-    return;
+    d.twins.resize(static_cast<size_t>(o.twin_seeds));
+    needs_factor[InputOf(d.p)] |= !d.by_columns && d.rows / d.heads > d.cols;
   }
-  for (int64_t h = 0; h < rows / hd; ++h) {  // q, k, v: head h is rows [h·hd, (h+1)·hd)
-    std::vector<const double*> t;
-    for (const auto& tw : twins) t.push_back(tw.data() + h * hd * cols);
-    UnitMetrics unit;
-    unit.projection = p;
-    unit.head = static_cast<int>(h);
-    MeasureUnit(w.data() + h * hd * cols, t, hd, gram, o.top_k, unit);
-    units.push_back(std::move(unit));
+  // o's heads read their own slice of the attention output's Gram.
+  std::vector<Gram> head_grams;
+  for (const ProjectionData& d : data) {
+    if (!d.by_columns) continue;
+    for (int64_t h = 0; h < d.heads; ++h) {
+      head_grams.push_back(grams.at(Input::kAttentionOutput).SubBlock(h * hd, hd));
+    }
+  }
+  for (auto& [in, gram] : grams) gram.matrix();  // symmetric before the threads read it
+
+  // Pass 1: weights and twins in float, Grams (and factors) in float.
+  std::map<Input, GramF32> grams_f32;
+  for (auto& [in, gram] : grams) grams_f32[in];
+  std::vector<GramF32> head_grams_f32(head_grams.size());
+  std::vector<Job> prepare;
+  for (ProjectionData& d : data) {
+    ProjectionData* pd = &d;
+    const Linear* layer = &bw.linear(d.p);
+    const double size = static_cast<double>(d.rows * d.cols);
+    prepare.push_back({size, [pd, layer](ThreadScratch&) { pd->w = WeightAsF32(layer->w); }});
+    for (int s = 0; s < o.twin_seeds; ++s) {
+      const uint64_t seed = o.seed;
+      prepare.push_back({10 * size, [pd, s, seed, twin_std, block](ThreadScratch&) {
+                           pd->twins[static_cast<size_t>(s)] =
+                               RandomTwin(pd->rows, pd->cols, twin_std, seed, block, pd->p, s);
+                         }});
+    }
+  }
+  for (auto& [in, gram] : grams) {
+    const bool factor = needs_factor[in];
+    Gram* source = &gram;
+    GramF32* target = &grams_f32.at(in);
+    prepare.push_back(
+        {factor ? EigenCost(gram.dim()) : 0.0,
+         [source, target, factor](ThreadScratch&) { *target = source->ToF32(factor); }});
+  }
+  for (size_t h = 0; h < head_grams.size(); ++h) {
+    Gram* source = &head_grams[h];
+    GramF32* target = &head_grams_f32[h];
+    prepare.push_back({EigenCost(source->dim()), [source, target](ThreadScratch&) {
+                         *target = source->ToF32(/*with_factor=*/true);
+                       }});
+  }
+  RunLongestFirst(prepare, pool);
+
+  // Pass 2: every spectrum.
+  std::vector<Job> spectra;
+  for (auto& [in, gram] : grams_f32) {  // the effective rank of the inputs themselves
+    if (gram.dim > kMaxInputRankDim) continue;
+    double* slot = &out.input_compact[static_cast<size_t>(in)];
+    const GramF32* g = &gram;
+    spectra.push_back({EigenCost(g->dim), [slot, g](ThreadScratch& t) {
+                         *slot = Compactness(InputSpectrum(*g, t.spectrum));
+                       }});
+  }
+  size_t next_head_gram = 0;
+  for (ProjectionData& d : data) {
+    const ProjectionData* pd = &d;
+    for (int64_t h = 0; h < d.heads; ++h) {
+      UnitMetrics* unit = &d.units[static_cast<size_t>(h)];
+      const int64_t unit_rows = d.by_columns ? d.rows : d.rows / d.heads;
+      const GramF32* g =
+          d.by_columns ? &head_grams_f32[next_head_gram++] : &grams_f32.at(InputOf(d.p));
+      for (int s = -1; s < o.twin_seeds; ++s) {  // -1: the trained weight
+        const std::vector<float>* src = s < 0 ? &d.w : &d.twins[static_cast<size_t>(s)];
+        const int64_t top_k = o.top_k;
+        spectra.push_back(
+            {SpectrumCost(unit_rows, g->dim), [=](ThreadScratch& t) {
+               const float* w = src->data() + h * unit_rows * pd->cols;
+               if (pd->by_columns) {  // head h's columns, contiguous
+                 t.columns.resize(static_cast<size_t>(pd->rows * hd));
+                 for (int64_t r = 0; r < pd->rows; ++r) {
+                   std::copy_n(src->data() + r * pd->cols + h * hd, hd, t.columns.data() + r * hd);
+                 }
+                 w = t.columns.data();
+               }
+               const std::vector<double> sigma2 = OutputSpectrum(w, unit_rows, *g, t.spectrum);
+               const double compact = Compactness(sigma2);
+               const double energy = TopKEnergy(sigma2, top_k);
+               if (s < 0) {
+                 unit->compact = compact;
+                 unit->energy = energy;
+               } else {
+                 unit->compact_twin[static_cast<size_t>(s)] = compact;
+                 unit->energy_twin[static_cast<size_t>(s)] = energy;
+               }
+             }});
+      }
+    }
+  }
+  RunLongestFirst(spectra, pool);
+  for (ProjectionData& d : data) {
+    for (UnitMetrics& unit : d.units) out.units.push_back(std::move(unit));
   }
 }
 
@@ -242,7 +344,8 @@ Result<CompactnessResult> MeasureCompactness(const Model& model, ThreadPool& poo
     LIEQ_RETURN_IF_ERROR(
         transformer.Embed(samples[s], x.data() + static_cast<int64_t>(s) * seq * d));
   }
-  KvCache cache(c, seq);  // never advanced: every sample runs at positions 0..seq-1
+  // Never advanced: every sample runs at positions 0..seq-1, one block at a time.
+  KvCache cache = KvCache::SharedAcrossBlocks(c, seq);
 
   CompactnessResult result;
   result.tokens = static_cast<int64_t>(samples.size()) * seq;
@@ -278,10 +381,7 @@ Result<CompactnessResult> MeasureCompactness(const Model& model, ThreadPool& poo
       if (p == Projection::kK || p == Projection::kV || p == Projection::kUp) return;
       auto it = grams.find(InputOf(p));
       if (it == grams.end()) return;
-      // One BLAS thread: OpenBLAS splits double-precision sums by its thread count, and the
-      // diagnostics must not depend on -t (docs/RELIABILITY.md, reproducibility).
-      SetBlasThreads(1);
-      it->second.Add(input, n);
+      it->second.Add(input, n, &pool);  // fixed tiles: the same sums for every -t
     };
     for (size_t s = 0; s < samples.size(); ++s) {
       transformer.Block(l, x.data() + static_cast<int64_t>(s) * seq * d, seq, cache, &hooks);
@@ -289,17 +389,10 @@ Result<CompactnessResult> MeasureCompactness(const Model& model, ThreadPool& poo
     result.forward_seconds += SecondsSince(block_start);
 
     const auto spectrum_start = Clock::now();
-    SetBlasThreads(1);  // as above: results independent of the thread count
     BlockCompactness block;
     const BlockWeights& w = model.weights.blocks[static_cast<size_t>(l)];
-    for (Projection p : o.projections) {
-      MeasureProjection(c, w.linear(p), p, l, grams.at(InputOf(p)), o, twin_std, block.units);
-    }
-    for (auto& [in, gram] : grams) {  // the effective rank of the inputs themselves
-      if (gram.dim() <= kMaxInputRankDim) {
-        block.input_compact[static_cast<size_t>(in)] = Compactness(gram.Eigenvalues());
-      }
-    }
+    MeasureBlockSpectra(c, w, l, grams, o, twin_std, pool, block);
+    for (Projection p : kAllProjections) model.ReleasePages(w.linear(p).w);  // not read again
     result.spectrum_seconds += SecondsSince(spectrum_start);
     block.seconds = SecondsSince(block_start);
     if (o.store_block) o.store_block(l, block);

@@ -1,12 +1,11 @@
 #include "analysis/gram.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 
 #include "analysis/lapack.h"
+#include "kernels/xtx.h"
 
 namespace lieq {
 
@@ -19,16 +18,11 @@ Gram Gram::FromMatrix(std::vector<double> matrix, int64_t dim) {
   return g;
 }
 
-void Gram::Add(const float* x, int64_t n) {
-  scratch_.resize(static_cast<size_t>(n * dim_));
-  std::copy(x, x + n * dim_, scratch_.begin());
-  // C (upper) += Xᵀ·X,  X [n, dim]
-  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, static_cast<int>(dim_), static_cast<int>(n),
-              1.0, scratch_.data(), static_cast<int>(dim_), 1.0, c_.data(), static_cast<int>(dim_));
+void Gram::Add(const float* x, int64_t n, ThreadPool* pool) {
+  AccumulateXtX(x, n, dim_, scratch_, c_.data(), pool);  // the upper triangle
   tokens_ += n;
   symmetric_ = false;
   factor_.clear();
-  values_.clear();
 }
 
 const std::vector<double>& Gram::matrix() {
@@ -61,8 +55,6 @@ const std::vector<double>& Gram::Factor() {
   const bool ok = SymmetricEigensystem(vectors, dim_, values);
   assert(ok && "dsyevd failed on a Gram matrix");
   (void)ok;
-  values_.assign(values.rbegin(), values.rend());  // descending
-  for (double& v : values_) v = std::max(v, 0.0);
   // F = V·Λ^½: scale column j by sqrt(max(λ_j, 0)).
   for (int64_t i = 0; i < dim_; ++i) {
     for (int64_t j = 0; j < dim_; ++j) {
@@ -74,16 +66,16 @@ const std::vector<double>& Gram::Factor() {
   return factor_;
 }
 
-const std::vector<double>& Gram::Eigenvalues() {
-  if (!values_.empty()) return values_;
-  std::vector<double> a = matrix();
-  std::vector<double> values;
-  const bool ok = SymmetricEigenvalues(a, dim_, values);
-  assert(ok && "dsyevd failed on a Gram matrix");
-  (void)ok;
-  values_.assign(values.rbegin(), values.rend());  // descending
-  for (double& v : values_) v = std::max(v, 0.0);
-  return values_;
+GramF32 Gram::ToF32(bool with_factor) {
+  GramF32 g;
+  g.dim = dim_;
+  const std::vector<double>& c = matrix();
+  g.c.assign(c.begin(), c.end());
+  if (with_factor) {
+    const std::vector<double>& f = Factor();
+    g.factor.assign(f.begin(), f.end());
+  }
+  return g;
 }
 
 }  // namespace lieq

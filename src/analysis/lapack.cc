@@ -9,34 +9,49 @@ extern "C" {
 void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
              double* work, const int* lwork, int* iwork, const int* liwork, int* info,
              size_t jobz_len, size_t uplo_len);
+void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w,
+             float* work, const int* lwork, int* iwork, const int* liwork, int* info,
+             size_t jobz_len, size_t uplo_len);
 }
 
 namespace lieq {
 namespace {
 
-bool Syevd(char jobz, std::vector<double>& a, int64_t n, std::vector<double>& values) {
+void Syevd(const char* jobz, const int* n, double* a, double* w, double* work, const int* lwork,
+           int* iwork, const int* liwork, int* info) {
+  dsyevd_(jobz, "L", n, a, n, w, work, lwork, iwork, liwork, info, 1, 1);
+}
+void Syevd(const char* jobz, const int* n, float* a, float* w, float* work, const int* lwork,
+           int* iwork, const int* liwork, int* info) {
+  ssyevd_(jobz, "L", n, a, n, w, work, lwork, iwork, liwork, info, 1, 1);
+}
+
+template <typename T>
+bool Syevd(char jobz, std::vector<T>& a, int64_t n, std::vector<T>& values) {
   assert(static_cast<int64_t>(a.size()) == n * n);
   values.assign(static_cast<size_t>(n), 0.0);
   if (n == 0) return true;
   const int ni = static_cast<int>(n);
   int info = 0, lwork = -1, liwork = -1, iwork_query = 0;
-  double work_query = 0;
+  T work_query = 0;
   // Row-major symmetric = column-major symmetric; 'U' of one is 'L' of the other, either works.
-  dsyevd_(&jobz, "L", &ni, a.data(), &ni, values.data(), &work_query, &lwork, &iwork_query, &liwork,
-          &info, 1, 1);
+  Syevd(&jobz, &ni, a.data(), values.data(), &work_query, &lwork, &iwork_query, &liwork, &info);
   if (info != 0) return false;
   lwork = static_cast<int>(work_query);
   liwork = iwork_query;
-  std::vector<double> work(static_cast<size_t>(lwork));
+  std::vector<T> work(static_cast<size_t>(lwork));
   std::vector<int> iwork(static_cast<size_t>(liwork));
-  dsyevd_(&jobz, "L", &ni, a.data(), &ni, values.data(), work.data(), &lwork, iwork.data(), &liwork,
-          &info, 1, 1);
+  Syevd(&jobz, &ni, a.data(), values.data(), work.data(), &lwork, iwork.data(), &liwork, &info);
   return info == 0;
 }
 
 }  // namespace
 
 bool SymmetricEigenvalues(std::vector<double>& a, int64_t n, std::vector<double>& values) {
+  return Syevd('N', a, n, values);
+}
+
+bool SymmetricEigenvalues(std::vector<float>& a, int64_t n, std::vector<float>& values) {
   return Syevd('N', a, n, values);
 }
 

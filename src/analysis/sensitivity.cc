@@ -136,7 +136,8 @@ Result<SensitivityResult> MeasureSensitivity(Model& model, ThreadPool& pool,
   for (int64_t s = 0; s < S; ++s) {
     LIEQ_RETURN_IF_ERROR(t.Embed(samples[static_cast<size_t>(s)], x.data() + s * seq * d));
   }
-  KvCache cache(c, seq);  // never advanced: every window runs at positions 0..seq-1
+  // Never advanced: every window runs at positions 0..seq-1, one block at a time.
+  KvCache cache = KvCache::SharedAcrossBlocks(c, seq);
   const auto L = static_cast<int>(c.num_layers);
 
   SensitivityResult result;

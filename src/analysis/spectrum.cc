@@ -5,50 +5,62 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <functional>
 
 #include "analysis/lapack.h"
 
 namespace lieq {
+namespace {
 
-std::vector<double> OutputSpectrum(const double* w, int64_t rows, Gram& gram) {
-  const int64_t in = gram.dim();
+// Eigenvalues of the symmetric m [n, n] (lower triangle read), descending, clamped at 0.
+std::vector<double> SortedEigenvalues(std::vector<float>& m, int64_t n,
+                                      std::vector<float>& values) {
+  const bool ok = SymmetricEigenvalues(m, n, values);
+  assert(ok && "ssyevd failed on a Gram matrix");
+  (void)ok;
+  std::vector<double> out(values.rbegin(), values.rend());
+  for (double& v : out) v = std::max(v, 0.0);
+  return out;
+}
+
+}  // namespace
+
+std::vector<double> OutputSpectrum(const float* w, int64_t rows, const GramF32& gram,
+                                   SpectrumScratch& scratch) {
+  const int64_t in = gram.dim;
   const int r = static_cast<int>(rows), k = static_cast<int>(in);
-  std::vector<double> m;  // the symmetric matrix whose eigenvalues are σ²
+  std::vector<float>& p = scratch.product;
+  std::vector<float>& m = scratch.matrix;
+  p.resize(static_cast<size_t>(rows * in));
   int64_t n = 0;
   if (rows <= in) {
-    // T = W·C [rows, in];  M = T·Wᵀ [rows, rows]
-    const std::vector<double>& c = gram.matrix();
-    std::vector<double> t(static_cast<size_t>(rows * in));
-    cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, r, k, 1.0, c.data(), k, w, k, 0.0, t.data(),
-                k);
-    m.assign(static_cast<size_t>(rows * rows), 0.0);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, r, k, 1.0, t.data(), k, w, k, 0.0,
+    // T = W·C [rows, in];  M = T·Wᵀ [rows, rows] (C holds both triangles: a plain sgemm)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r, k, k, 1.0f, w, k, gram.c.data(), k,
+                0.0f, p.data(), k);
+    m.resize(static_cast<size_t>(rows * rows));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, r, k, 1.0f, p.data(), k, w, k, 0.0f,
                 m.data(), r);
     n = rows;
   } else {
-    // B = W·F [rows, in];  M = BᵀB [in, in]
-    const std::vector<double>& f = gram.Factor();
-    std::vector<double> b(static_cast<size_t>(rows * in));
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r, k, k, 1.0, w, k, f.data(), k, 0.0,
-                b.data(), k);
-    m.assign(static_cast<size_t>(in * in), 0.0);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, k, r, 1.0, b.data(), k, 0.0, m.data(), k);
+    // B = W·F [rows, in];  M = BᵀB [in, in] (lower triangle)
+    assert(static_cast<int64_t>(gram.factor.size()) == in * in && "rows > in needs the factor");
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r, k, k, 1.0f, w, k, gram.factor.data(),
+                k, 0.0f, p.data(), k);
+    m.resize(static_cast<size_t>(in * in));
+    cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, k, r, 1.0f, p.data(), k, 0.0f, m.data(), k);
     n = in;
   }
-  // dsyevd reads one triangle; fill the other so the matrix is plainly symmetric either way.
+  // The solver reads one triangle; fill the other so the matrix is plainly symmetric either way.
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t j = i + 1; j < n; ++j) {
       m[static_cast<size_t>(i * n + j)] = m[static_cast<size_t>(j * n + i)];
     }
   }
-  std::vector<double> values;
-  const bool ok = SymmetricEigenvalues(m, n, values);
-  assert(ok && "dsyevd failed on an output Gram matrix");
-  (void)ok;
-  for (double& v : values) v = std::max(v, 0.0);
-  std::sort(values.begin(), values.end(), std::greater<>());
-  return values;
+  return SortedEigenvalues(m, n, scratch.values);
+}
+
+std::vector<double> InputSpectrum(const GramF32& gram, SpectrumScratch& scratch) {
+  scratch.matrix = gram.c;
+  return SortedEigenvalues(scratch.matrix, gram.dim, scratch.values);
 }
 
 double Compactness(std::span<const double> sigma2) {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -40,6 +41,16 @@ Result<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
 
 MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_);
+}
+
+void MappedFile::Release(const void* p, size_t bytes) const {
+  if (!Contains(p) || bytes == 0) return;
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t end = std::min(begin + bytes, reinterpret_cast<uintptr_t>(data_ + size_));
+  const uintptr_t first = (begin + page - 1) / page * page;  // whole pages only: a neighbour's
+  const uintptr_t last = end / page * page;                  // bytes may share the edge pages
+  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 Result<std::string> ReadTextFile(const std::string& path, uint64_t max_bytes) {

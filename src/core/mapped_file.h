@@ -22,6 +22,16 @@ class MappedFile {
   size_t size() const { return size_; }
   const std::byte* data() const { return data_; }
   std::span<const std::byte> bytes() const { return {data_, size_}; }
+  bool Contains(const void* p) const {
+    const auto* b = static_cast<const std::byte*>(p);
+    return data_ != nullptr && b >= data_ && b < data_ + size_;
+  }
+
+  // Drops the whole pages inside [p, p + bytes) from the process's resident memory
+  // (MADV_DONTNEED): they are read from the file again if touched. For passes that read each
+  // weight once (checks, hashing, quantizing a block), which would otherwise keep the whole
+  // file resident until exit. A range outside the map is ignored.
+  void Release(const void* p, size_t bytes) const;
 
  private:
   MappedFile() = default;

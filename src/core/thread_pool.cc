@@ -83,6 +83,13 @@ void ThreadPool::ParallelRanges(int64_t n, const std::function<void(int, int64_t
   task_ = nullptr;
 }
 
+void ThreadPool::ParallelForEach(int64_t n, const std::function<void(int, int64_t)>& fn) {
+  std::atomic<int64_t> next{0};
+  ParallelRanges(num_threads_, [&](int thread, int64_t, int64_t) {
+    for (int64_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fn(thread, i);
+  });
+}
+
 void ThreadPool::WorkerLoop(int index) {
   uint64_t seen = 0;
   for (;;) {

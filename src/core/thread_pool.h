@@ -39,6 +39,11 @@ class ThreadPool {
     });
   }
 
+  // Calls fn(thread_index, i) for every i in [0, n), handing indices out one at a time to
+  // whichever thread is free: for items of very uneven cost. Which thread runs an item varies
+  // from run to run, so fn's result must not depend on it (thread_index is for scratch space).
+  void ParallelForEach(int64_t n, const std::function<void(int, int64_t)>& fn);
+
  private:
   void WorkerLoop(int index);
 

@@ -24,6 +24,7 @@ Status CheckFiniteWeights(const Model& model, ThreadPool& pool) {
       while (begin + i < seen && !first.compare_exchange_weak(seen, begin + i)) {
       }
     });
+    model.ReleasePages(v);  // read once: do not keep the whole file resident
     const int64_t at = first.load();
     if (at == std::numeric_limits<int64_t>::max()) return;
     const int64_t cols = v.cols();

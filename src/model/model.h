@@ -27,6 +27,8 @@ struct Model {
 
   std::vector<std::shared_ptr<MappedFile>> files;  // keep-alive for views into maps
   std::deque<OwnedTensor> owned;                   // keep-alive for converted tensors
+  std::vector<std::shared_ptr<const void>> kept;   // keep-alive for anything else views point
+                                                   // into (e.g. layers packed by the quantizer)
 
   // Takes ownership of `t` and returns a view that stays valid for the model's lifetime.
   TensorView Adopt(OwnedTensor t) {
@@ -38,6 +40,15 @@ struct Model {
     OwnedTensor t = OwnedTensor::Zeros(DType::kF32, shape);
     std::memcpy(t.f32(), values.data(), values.size() * sizeof(float));
     return Adopt(std::move(t));
+  }
+
+  // Drops v's pages from resident memory when v points into a mapped source file (see
+  // MappedFile::Release); owned tensors are left alone.
+  void ReleasePages(const TensorView& v) const {
+    if (v.data == nullptr) return;
+    for (const auto& file : files) {
+      if (file->Contains(v.data)) file->Release(v.data, static_cast<size_t>(v.SizeBytes()));
+    }
   }
 
   Model() = default;

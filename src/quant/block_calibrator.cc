@@ -33,7 +33,8 @@ BlockCalibrator::BlockCalibrator(const Model& model, ThreadPool& pool,
     : model_(model),
       pool_(pool),
       transformer_(model, pool, kernels),
-      cache_(model.config, windows.empty() ? 1 : static_cast<int64_t>(windows[0].size())),
+      cache_(KvCache::SharedAcrossBlocks(
+          model.config, windows.empty() ? 1 : static_cast<int64_t>(windows[0].size()))),
       windows_(windows) {}
 
 Status BlockCalibrator::Embed() {

@@ -88,6 +88,17 @@ void ApplyAwq(Model& model, int l, int bits, const QuantizeOptions& options, Blo
   DivideVector(model, bw.up.bias, down.s);
 }
 
+// From here on the model computes with layer p of this block packed, as a loaded quantized
+// folder holds it (1/8 to 1/2 of an F32 copy's memory). Prefill decodes the packed rows to the
+// floats DequantizeLinear gives; calibration windows are prefill, so later blocks are
+// calibrated on the same numbers as with an F32 copy.
+void UsePacked(Model& model, Linear& linear, const PackedLinear& q) {
+  auto kept = std::make_shared<const PackedLinear>(q);
+  linear.packed = kept->view();
+  linear.w = TensorView{DType::kF32, linear.w.shape, nullptr};
+  model.kept.push_back(std::move(kept));
+}
+
 // The tensors AWQ may replace by F32 copies (DivideVector), in the cache's vector order.
 std::vector<TensorView*> FoldedVectors(BlockWeights& bw) {
   return {&bw.attn_norm, &bw.ffn_norm, &bw.v.bias, &bw.up.bias};
@@ -126,6 +137,7 @@ std::vector<uint64_t> BlockCacheKeys(Model& model, const QuantizeOptions& o) {
     for (int64_t dim : slot.view->shape) h.U64(static_cast<uint64_t>(dim));
     if (slot.view->data != nullptr) {
       h.Bytes(slot.view->data, static_cast<size_t>(slot.view->SizeBytes()));
+      model.ReleasePages(*slot.view);  // read again block by block, when it is quantized
     }
   });
   std::vector<uint64_t> keys(num_blocks);
@@ -232,6 +244,7 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
     BlockWeights& bw = model.weights.blocks[static_cast<size_t>(l)];
     if (report.bits == 0) {  // kept in full precision
       if (calibrate) calibrator.Propagate(l);
+      for (Projection p : kAllProjections) model.ReleasePages(bw.linear(p).w);
       if (options.progress) options.progress(report);
       continue;
     }
@@ -260,9 +273,7 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
           }
         }
         for (Projection p : kAllProjections) {
-          Linear& linear = bw.linear(p);
-          linear.w =
-              model.AdoptF32(linear.w.shape, DequantizeLinear(hit.linears[static_cast<size_t>(p)]));
+          UsePacked(model, bw.linear(p), hit.linears[static_cast<size_t>(p)]);
         }
         packed[static_cast<size_t>(l)] = std::move(hit.linears);
         report.cached = true;
@@ -279,12 +290,16 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
     if (calibrate) {
       stats = calibrator.Collect(l);
       for (const HessianAccumulator& s : stats) hessians.push_back(s.Hessian());
+      if (!awq) stats = {};  // only AWQ reads them again: free their sums before the solver
     }
     report.calib_seconds = Seconds(start);
     start = std::chrono::steady_clock::now();
 
     BlockF32 w;
-    for (Projection p : kAllProjections) w.push_back(ToF32(bw.linear(p).w));
+    for (Projection p : kAllProjections) {
+      w.push_back(ToF32(bw.linear(p).w));
+      model.ReleasePages(bw.linear(p).w);  // the source layer is not read again
+    }
     if (awq) ApplyAwq(model, l, report.bits, options, w, hessians, stats, report);
 
     std::vector<PackedLinear>& out = packed[static_cast<size_t>(l)];
@@ -318,11 +333,8 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
         }
       });
     }
-    // From here on the model computes with the quantized block.
-    for (Projection p : kAllProjections) {
-      Linear& linear = bw.linear(p);
-      linear.w = model.AdoptF32(linear.w.shape, DequantizeLinear(out[static_cast<size_t>(p)]));
-    }
+    for (Projection p : kAllProjections)
+      UsePacked(model, bw.linear(p), out[static_cast<size_t>(p)]);
     report.quant_seconds = Seconds(start);
     if (cache) {
       CachedBlock result;

@@ -63,9 +63,10 @@ std::vector<uint64_t> BlockCacheKeys(Model& model, const QuantizeOptions& option
 Status ValidateQuantizeOptions(const QuantizeOptions& options, const ModelConfig& config);
 
 // Returns packed[l][p] for every block (blocks with bits 0 get an empty vector). `model` is
-// modified: its block linear layers end up holding the dequantized weights (what the quantized
-// model computes), and AWQ folds its scales into norm weights and preceding layers, so that
-// WriteQuantizedModel(model, packed, ...) writes a consistent model.
+// modified: its quantized block linear layers end up packed (Linear::packed, a copy the model
+// keeps alive; Linear::w without data), as a loaded quantized folder holds them, and AWQ folds
+// its scales into norm weights and preceding layers, so that the model computes what the
+// quantized model does and WriteQuantizedModel(model, packed, ...) writes a consistent model.
 Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options, ThreadPool& pool);
 
 }  // namespace lieq

@@ -3,8 +3,15 @@
 namespace lieq {
 
 KvCache::KvCache(const ModelConfig& config, int64_t capacity)
+    : KvCache(config, capacity, config.num_layers) {}
+
+KvCache KvCache::SharedAcrossBlocks(const ModelConfig& config, int64_t capacity) {
+  return KvCache(config, capacity, 1);
+}
+
+KvCache::KvCache(const ModelConfig& config, int64_t capacity, int64_t layers)
     : capacity_(capacity), kv_dim_(config.kv_dim()) {
-  for (int64_t l = 0; l < config.num_layers; ++l) {
+  for (int64_t l = 0; l < layers; ++l) {
     // Uninitialised storage is fine: only positions < size_ are ever read.
     OwnedTensor k, v;
     k.dtype = v.dtype = DType::kF32;

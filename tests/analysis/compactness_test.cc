@@ -18,8 +18,9 @@ namespace {
 // A random layer against random twins of the same distribution: Δr is sampling noise, largest
 // for the 16-wide o heads (measured up to 0.15 with 64 tokens); far from a low-rank layer's ~0.9.
 constexpr double kRandomVsRandomTolerance = 0.25;
-// Δr is scale-invariant: only the rounding of the eigen-solver differs.
-constexpr double kScaleInvarianceTolerance = 1e-9;
+// Δr is scale-invariant: only the rounding of the single-precision spectra differs (measured
+// 5e-8 on this model).
+constexpr double kScaleInvarianceTolerance = 1e-6;
 
 class CompactnessTest : public ::testing::Test {
  protected:
@@ -39,8 +40,8 @@ class CompactnessTest : public ::testing::Test {
     }
   }
 
-  CompactnessResult Measure(const CompactnessOptions& o) {
-    ThreadPool pool(2);
+  CompactnessResult Measure(const CompactnessOptions& o, int threads = 2) {
+    ThreadPool pool(threads);
     Result<CompactnessResult> r = MeasureCompactness(*model_, pool, samples_, o);
     EXPECT_TRUE(r.ok()) << r.status().message();
     return r.ok() ? std::move(r).value() : CompactnessResult{};
@@ -80,6 +81,28 @@ TEST_F(CompactnessTest, DeterministicAndIndependentOfTheTwinScale) {
     EXPECT_EQ(ra, b.blocks[l].DeltaR(Aggregate::kProjection));
     EXPECT_NEAR(ra, c.blocks[l].DeltaR(Aggregate::kProjection), kScaleInvarianceTolerance);
     EXPECT_NE(ra, d.blocks[l].DeltaR(Aggregate::kProjection));  // the twin's seed matters
+  }
+}
+
+// The Grams and spectra are spread over the pool's threads; every number stays the same bits.
+TEST_F(CompactnessTest, SameBitsForEveryThreadCount) {
+  CompactnessOptions o;
+  o.twin_seeds = 2;
+  const CompactnessResult one = Measure(o, 1), three = Measure(o, 3);
+  ASSERT_EQ(one.blocks.size(), three.blocks.size());
+  for (size_t l = 0; l < one.blocks.size(); ++l) {
+    ASSERT_EQ(one.blocks[l].units.size(), three.blocks[l].units.size());
+    for (size_t u = 0; u < one.blocks[l].units.size(); ++u) {
+      const UnitMetrics& a = one.blocks[l].units[u];
+      const UnitMetrics& b = three.blocks[l].units[u];
+      EXPECT_EQ(a.compact, b.compact);
+      EXPECT_EQ(a.energy, b.energy);
+      EXPECT_EQ(a.compact_twin, b.compact_twin);
+      EXPECT_EQ(a.energy_twin, b.energy_twin);
+    }
+    for (size_t i = 0; i < one.blocks[l].input_compact.size(); ++i) {
+      EXPECT_EQ(one.blocks[l].input_compact[i], three.blocks[l].input_compact[i]);
+    }
   }
 }
 

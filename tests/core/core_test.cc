@@ -6,6 +6,7 @@
 
 #include "core/atomic_file.h"
 #include "core/half.h"
+#include "core/mapped_file.h"
 #include "core/rng.h"
 #include "core/tensor.h"
 #include "core/thread_pool.h"
@@ -49,6 +50,39 @@ TEST(ThreadPoolTest, CoversEveryIndexOnce) {
   pool.ParallelFor(0, [&](int64_t) { FAIL(); });
 }
 
+TEST(ThreadPoolTest, ForEachHandsOutEveryIndexOnce) {
+  for (int threads : {1, 3}) {
+    ThreadPool pool(threads);
+    std::vector<std::atomic<int>> hits(257);
+    std::atomic<int> bad_thread{0};
+    pool.ParallelForEach(257, [&](int thread, int64_t i) {
+      hits[static_cast<size_t>(i)]++;
+      if (thread < 0 || thread >= threads) bad_thread++;
+    });
+    for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+    EXPECT_EQ(bad_thread.load(), 0);
+    pool.ParallelForEach(0, [&](int, int64_t) { FAIL(); });
+  }
+}
+
+// Released pages come back from the file with the same bytes; ranges outside the map are ignored.
+TEST(MappedFileTest, ReleasedPagesReadBackTheSame) {
+  const std::string path = testing::TempDir() + "/mapped.bin";
+  std::string bytes(3 * 4096 + 100, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 + 3);
+  std::ofstream(path, std::ios::binary) << bytes;
+  Result<std::shared_ptr<MappedFile>> file = MappedFile::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  const MappedFile& m = **file;
+  const auto read = [&] { return std::string(reinterpret_cast<const char*>(m.data()), m.size()); };
+  ASSERT_EQ(read(), bytes);
+  m.Release(m.data() + 10, m.size() - 10);
+  m.Release(bytes.data(), bytes.size());  // not in the map
+  EXPECT_EQ(read(), bytes);
+  EXPECT_FALSE(m.Contains(bytes.data()));
+  EXPECT_TRUE(m.Contains(m.data() + m.size() - 1));
+}
+
 TEST(RngTest, IsDeterministicAndNormal) {
   Rng a(42), b(42);
   double sum = 0, sum_sq = 0;
@@ -58,7 +92,7 @@ TEST(RngTest, IsDeterministicAndNormal) {
     sum += x;
     sum_sq += x * x;
   }
-  EXPECT_NEAR(sum / 1e5, 0.0, 0.02);   // 5 standard errors of the mean
+  EXPECT_NEAR(sum / 1e5, 0.0, 0.02);  // 5 standard errors of the mean
   EXPECT_NEAR(sum_sq / 1e5, 1.0, 0.03);
 }
 
