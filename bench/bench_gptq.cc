@@ -17,9 +17,9 @@
 #include "core/rng.h"
 #include "core/thread_pool.h"
 #include "io/model_loader.h"
+#include "kernels/blas_core.h"
 #include "kernels/blas_threads.h"
 #include "quant/model_quantizer.h"
-#include "kernels/blas_core.h"
 
 using namespace lieq;
 
@@ -64,11 +64,11 @@ int main(int argc, char** argv) {
   };
   ThreadPool pool(threads);
   const auto start = std::chrono::steady_clock::now();
-  Result<PackedBlocks> packed = QuantizeModel(*model, options, pool);
+  const Status quantized = QuantizeModel(*model, options, pool);
   const double total =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!packed.ok()) {
-    std::fprintf(stderr, "%s\n", packed.status().message().c_str());
+  if (!quantized.ok()) {
+    std::fprintf(stderr, "%s\n", quantized.message().c_str());
     return 1;
   }
   rusage usage{};

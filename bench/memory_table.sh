@@ -3,6 +3,7 @@
 # in BF16 and at 2 bits, next to the weights' size: the memory table of docs/BENCHMARKS.md.
 #
 #   bench/memory_table.sh [--build DIR] [--work DIR] [--threads N] [--gptq-layers N]
+#                         [--gptq-full-samples N]
 #
 # Models (made once under WORK, default .cache/bench/mem): `lieq make-random --like qwen3-0.6b
 # --dtype bf16` with the Qwen3 tokenizer from the shared data; its 2-bit versions in the folder
@@ -14,7 +15,11 @@
 #   quantize --method rtn --uniform 2 (whole model), and --method gptq --uniform 2 at the default
 #            calibration (128 x 2048 tokens) on the same shape cut to --gptq-layers blocks (default
 #            2; GPTQ on all 28 blocks takes about an hour on 2 cores): what the calibration
-#            activations and one block's solver add, on top of the weights.
+#            activations and one block's solver add, on top of the weights; and GPTQ on the
+#            whole model with --gptq-full-samples windows of 2048 (default 16; 0 skips it), whose
+#            peak is then extrapolated to the default 128 windows by adding the residual streams
+#            of the missing windows (windows × 2048 × hidden × 4 bytes: the only part of the peak
+#            that grows with the windows).
 # Output: a Markdown table on stdout; raw lines in WORK/memory.txt.
 set -euo pipefail
 
@@ -23,12 +28,14 @@ build="build"
 work="$repo/.cache/bench/mem"
 threads=2
 gptq_layers=2
+gptq_full_samples=16
 while (($#)); do
   case "$1" in
     --build) build="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --gptq-layers) gptq_layers="$2"; shift 2 ;;
+    --gptq-full-samples) gptq_full_samples="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -88,15 +95,28 @@ measure "quantize-rtn:bf16" "$bytes" "$lieq" quantize "$bf16" --uniform 2 --meth
 cut_bytes="$(size_of "$cut/model.safetensors")"
 measure "quantize-gptq-${gptq_layers}blocks:bf16" "$cut_bytes" "$lieq" quantize "$cut" \
   --uniform 2 --method gptq -o "$out-gptq" --force --quiet -t "$threads"
+if ((gptq_full_samples > 0)); then
+  measure "quantize-gptq-${gptq_full_samples}x2048:bf16" "$bytes" "$lieq" quantize "$bf16" \
+    --uniform 2 --method gptq --calib-samples "$gptq_full_samples" -o "$out-gptq-full" --force \
+    --quiet -t "$threads"
+fi
 
-/usr/bin/python3 - "$raw" <<'EOF'
-import sys
+hidden="$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hidden_size"])' \
+  "$bf16/config.json")"
+/usr/bin/python3 - "$raw" "$hidden" <<'EOF'
+import re, sys
 print("| command | model | model bytes | peak RSS | RSS / model bytes | wall s |")
 print("|---|---|---:|---:|---:|---:|")
+hidden = int(sys.argv[2])
 for line in open(sys.argv[1]):
     name, kb, secs, size = line.split()
     cmd, model = name.split(":")
     rss = int(kb) * 1024
     print(f"| {cmd} | {model} | {int(size) / 1e6:.0f} MB | {rss / 1e6:.0f} MB | "
           f"{rss / int(size):.2f} | {float(secs):.1f} |")
+    full = re.fullmatch(r"quantize-gptq-(\d+)x2048", cmd)
+    if full and int(full.group(1)) < 128:  # the residual streams of the missing windows
+        rss += (128 - int(full.group(1))) * 2048 * hidden * 4
+        print(f"| quantize-gptq-128x2048 (extrapolated) | {model} | {int(size) / 1e6:.0f} MB | "
+              f"{rss / 1e6:.0f} MB | {rss / int(size):.2f} | |")
 EOF

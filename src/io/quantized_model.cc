@@ -343,13 +343,12 @@ Result<Model> LoadQuantizedModel(const std::string& folder) {
   return model;
 }
 
-Status WriteQuantizedModel(const Model& model, const PackedBlocks& packed,
-                           const QuantizationConfig& quant, const std::string& folder, bool force) {
+Status WriteQuantizedModel(const Model& model, const QuantizationConfig& quant,
+                           const std::string& folder, bool force) {
   std::error_code ec;
-  if (static_cast<int64_t>(packed.size()) != model.config.num_layers ||
-      static_cast<int64_t>(quant.bits.size()) != model.config.num_layers) {
-    return InvalidArgument("quantized weights for " + std::to_string(packed.size()) +
-                           " blocks do not match the model's " +
+  if (static_cast<int64_t>(quant.bits.size()) != model.config.num_layers) {
+    return InvalidArgument("a bit plan for " + std::to_string(quant.bits.size()) +
+                           " blocks does not match the model's " +
                            std::to_string(model.config.num_layers));
   }
   // config.json: the source's (all its fields kept) or one generated from the config.
@@ -379,27 +378,27 @@ Status WriteQuantizedModel(const Model& model, const PackedBlocks& packed,
       const BlockWeights& block = model.weights.blocks[static_cast<size_t>(slot.block)];
       for (Projection p : kAllProjections) {
         if (&block.linear(p).w != slot.view) continue;
-        const std::vector<PackedLinear>& layers = packed[static_cast<size_t>(slot.block)];
-        if (layers.size() != std::size(kAllProjections)) {
-          status =
-              InvalidArgument("block " + std::to_string(slot.block) + " has no quantized weights");
+        if (!block.linear(p).is_packed()) {
+          status = InvalidArgument(slot.hf_name + ": the layer is not quantized");
           return;
         }
-        const PackedLinear& q = layers[static_cast<size_t>(p)];
+        const GroupQuantView& q = block.linear(p).packed;
         if (q.bits != bits || q.rows != slot.shape[0] || q.cols != slot.shape[1] ||
             q.group_size != quant.group_size) {
           status = InvalidArgument(slot.hf_name + ": quantized weights do not match the plan");
           return;
         }
         const std::string layer = LayerName(slot.hf_name);
-        const Shape groups = {q.rows, q.cols / q.group_size};
+        const Shape groups = {q.rows, q.groups_per_row()};
+        const auto group_bytes = static_cast<uint64_t>(q.rows * q.groups_per_row() * 2);
+        const int64_t row_bytes = PackedRowBytes(q.bits, q.cols);
         tensors.push_back({layer + ".qweight",
                            "U8",
-                           {q.rows, PackedRowBytes(q.bits, q.cols)},
-                           q.codes.data(),
-                           q.codes.size()});
-        tensors.push_back({layer + ".scales", "F16", groups, q.scales.data(), q.scales.size() * 2});
-        tensors.push_back({layer + ".zeros", "F16", groups, q.zeros.data(), q.zeros.size() * 2});
+                           {q.rows, row_bytes},
+                           q.codes,
+                           static_cast<uint64_t>(q.rows * row_bytes)});
+        tensors.push_back({layer + ".scales", "F16", groups, q.scales, group_bytes});
+        tensors.push_back({layer + ".zeros", "F16", groups, q.zeros, group_bytes});
       }
       return;
     }

@@ -33,9 +33,6 @@ struct PackedLinear {
   }
 };
 
-// packed[l][p]: block l, projection kAllProjections[p].
-using PackedBlocks = std::vector<std::vector<PackedLinear>>;
-
 struct QuantizationConfig {
   std::string method;     // rtn | gptq | awq | awq+gptq
   std::vector<int> bits;  // [L] width of block l's linear layers
@@ -55,11 +52,12 @@ Result<Model> LoadQuantizedModel(const std::string& folder);
 // The quantization_config of a folder LoadQuantizedModel accepts.
 Result<QuantizationConfig> ReadQuantizationConfig(const std::string& folder);
 
-// Writes `folder`: non-linear tensors from model.weights, linear layers from `packed`, the
-// tokenizer files copied from model.source_path (when a folder). The folder is built as
-// "<folder>.tmp-<pid>" and renamed into place when complete; an existing folder is replaced
+// Writes `folder`: every tensor from model.weights, the linear layers of the blocks `quant.bits`
+// quantizes from their packed form (Linear::packed, as QuantizeModel or LoadQuantizedModel leave
+// them), the tokenizer files copied from model.source_path (when a folder). The folder is built
+// as "<folder>.tmp-<pid>" and renamed into place when complete; an existing folder is replaced
 // only when `force`.
-Status WriteQuantizedModel(const Model& model, const PackedBlocks& packed,
-                           const QuantizationConfig& quant, const std::string& folder, bool force);
+Status WriteQuantizedModel(const Model& model, const QuantizationConfig& quant,
+                           const std::string& folder, bool force);
 
 }  // namespace lieq

@@ -464,7 +464,7 @@ Status QuantizeAndExport(Run& run, Model& model, const BitPlan& plan, Calibratio
     run.progress.Note(described);
     return Status::Ok();
   }
-  LIEQ_ASSIGN_OR_RETURN(PackedBlocks packed, QuantizeModel(model, options, pool));
+  LIEQ_RETURN_IF_ERROR(QuantizeModel(model, options, pool));
   const bool low_bit_embed_head = !o.head_type.empty() || !o.embed_type.empty();
   if (low_bit_embed_head) {  // opt-in in this format; only --embed-type: the head keeps its dtype
     LIEQ_ASSIGN_OR_RETURN(const EmbedHeadTypes types,
@@ -480,7 +480,7 @@ Status QuantizeAndExport(Run& run, Model& model, const BitPlan& plan, Calibratio
   qc.bits = plan.bits;
   qc.group_size = plan.group_size;
   qc.details = details;
-  LIEQ_RETURN_IF_ERROR(WriteQuantizedModel(model, packed, qc, o.out, o.force));
+  LIEQ_RETURN_IF_ERROR(WriteQuantizedModel(model, qc, o.out, o.force));
   run.Time("export", start);
   // The plan's estimate counts the embeddings and head at the source's width.
   run.summary.avg_bits_file =

@@ -32,7 +32,7 @@ namespace lieq {
 // The hash of cache keys (shared with `lieq diagnose --cache-dir`).
 using CacheHasher = Hash64;
 
-// One block's result: what WriteQuantizedModel needs, plus the F32 vectors the quantizer
+// One block's result: its packed layers, plus the F32 vectors the quantizer
 // replaced (AWQ's folded norms and biases; an empty entry for one left as it was).
 struct CachedBlock {
   std::vector<PackedLinear> linears;        // kAllProjections order

@@ -63,6 +63,9 @@ std::vector<HessianAccumulator> BlockCalibrator::Collect(int l) {
     transformer_.Block(l, scratch_.data(), static_cast<int64_t>(windows_[s].size()), cache_,
                        &hooks);
   }
+  // The solver runs next: give its Hessian copies the memory of the activation buffers.
+  transformer_.ReleaseScratch();
+  scratch_ = std::vector<float>();
   return stats;
 }
 

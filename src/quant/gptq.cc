@@ -32,11 +32,15 @@ Result<std::vector<double>> InverseHessianCholesky(std::vector<double> h, int64_
   }
   BLASFUNC(dpotrf)(&upper, &size, h.data(), &size, &info);  // H⁻¹ = Uᵀ·U
   if (info != 0) return InvalidArgument("the inverse Hessian is not positive definite");
-  std::vector<double> u(static_cast<size_t>(n * n), 0.0);
+  // Row-major U in place: U(i, j) for j ≥ i sits at h[i + j·n] (column-major); transpose and
+  // clear the strict lower triangle (no second n × n matrix: 75 MB at n = 3072).
   for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = i; j < n; ++j) u[i * n + j] = h[i + j * n];  // column-major U(i, j)
+    for (int64_t j = i + 1; j < n; ++j) {
+      h[i * n + j] = h[j * n + i];
+      h[j * n + i] = 0.0;
+    }
   }
-  return u;
+  return h;
 }
 
 Result<PackedLinear> GptqQuantize(std::span<const float> w, int64_t rows, int64_t cols,
@@ -91,6 +95,8 @@ Result<PackedLinear> GptqQuantize(std::span<const float> w, int64_t rows, int64_
   }
   if (!u.ok()) return u.status();
   const std::vector<float> uf(u->begin(), u->end());  // [cols, cols] upper, for sgemm
+  *u = {};                                            // the solver reads uf only
+  hessian = {};
 
   std::vector<uint8_t> codes(static_cast<size_t>(rows * cols));  // [rows, cols]
   const int64_t block = std::max<int64_t>(1, options.block_size);

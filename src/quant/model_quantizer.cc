@@ -92,8 +92,8 @@ void ApplyAwq(Model& model, int l, int bits, const QuantizeOptions& options, Blo
 // folder holds it (1/8 to 1/2 of an F32 copy's memory). Prefill decodes the packed rows to the
 // floats DequantizeLinear gives; calibration windows are prefill, so later blocks are
 // calibrated on the same numbers as with an F32 copy.
-void UsePacked(Model& model, Linear& linear, const PackedLinear& q) {
-  auto kept = std::make_shared<const PackedLinear>(q);
+void UsePacked(Model& model, Linear& linear, PackedLinear q) {
+  auto kept = std::make_shared<const PackedLinear>(std::move(q));
   linear.packed = kept->view();
   linear.w = TensorView{DType::kF32, linear.w.shape, nullptr};
   model.kept.push_back(std::move(kept));
@@ -219,7 +219,7 @@ Status ValidateQuantizeOptions(const QuantizeOptions& options, const ModelConfig
   return Status::Ok();
 }
 
-Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options, ThreadPool& pool) {
+Status QuantizeModel(Model& model, const QuantizeOptions& options, ThreadPool& pool) {
   LIEQ_RETURN_IF_ERROR(ValidateQuantizeOptions(options, model.config));
   const bool calibrate = NeedsCalibration(options.method);
   const bool awq = options.method == QuantMethod::kAwq || options.method == QuantMethod::kAwqGptq;
@@ -236,7 +236,6 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
   }
   auto warn = [&](const std::string& message) { WarnOf(options, message); };
 
-  PackedBlocks packed(static_cast<size_t>(model.config.num_layers));
   for (int l = 0; l < static_cast<int>(model.config.num_layers); ++l) {
     BlockReport report;
     report.block = l;
@@ -273,9 +272,8 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
           }
         }
         for (Projection p : kAllProjections) {
-          UsePacked(model, bw.linear(p), hit.linears[static_cast<size_t>(p)]);
+          UsePacked(model, bw.linear(p), std::move(hit.linears[static_cast<size_t>(p)]));
         }
-        packed[static_cast<size_t>(l)] = std::move(hit.linears);
         report.cached = true;
         if (calibrate) calibrator.Propagate(l);
         report.calib_seconds = Seconds(start);
@@ -302,8 +300,7 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
     }
     if (awq) ApplyAwq(model, l, report.bits, options, w, hessians, stats, report);
 
-    std::vector<PackedLinear>& out = packed[static_cast<size_t>(l)];
-    out.resize(std::size(kAllProjections));
+    std::vector<PackedLinear> out(std::size(kAllProjections));
     const IntGrid grid(report.bits);
     if (gptq) {
       for (Projection p : kAllProjections) {
@@ -333,8 +330,6 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
         }
       });
     }
-    for (Projection p : kAllProjections)
-      UsePacked(model, bw.linear(p), out[static_cast<size_t>(p)]);
     report.quant_seconds = Seconds(start);
     if (cache) {
       CachedBlock result;
@@ -346,6 +341,8 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
       const Status stored = cache->Store(l, keys[static_cast<size_t>(l)], result);
       if (!stored.ok()) warn(stored.message() + " (block " + std::to_string(l) + " not cached)");
     }
+    for (Projection p : kAllProjections)
+      UsePacked(model, bw.linear(p), std::move(out[static_cast<size_t>(p)]));
     if (calibrate) {
       start = std::chrono::steady_clock::now();
       calibrator.Propagate(l);
@@ -353,7 +350,7 @@ Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options,
     }
     if (options.progress) options.progress(report);
   }
-  return packed;
+  return Status::Ok();
 }
 
 }  // namespace lieq

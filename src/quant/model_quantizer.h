@@ -62,11 +62,11 @@ std::vector<uint64_t> BlockCacheKeys(Model& model, const QuantizeOptions& option
 // Checks widths, group size and calibration windows against the model.
 Status ValidateQuantizeOptions(const QuantizeOptions& options, const ModelConfig& config);
 
-// Returns packed[l][p] for every block (blocks with bits 0 get an empty vector). `model` is
-// modified: its quantized block linear layers end up packed (Linear::packed, a copy the model
-// keeps alive; Linear::w without data), as a loaded quantized folder holds them, and AWQ folds
-// its scales into norm weights and preceding layers, so that the model computes what the
-// quantized model does and WriteQuantizedModel(model, packed, ...) writes a consistent model.
-Result<PackedBlocks> QuantizeModel(Model& model, const QuantizeOptions& options, ThreadPool& pool);
+// Quantizes every block with bits > 0. `model` is modified: its quantized block linear layers
+// end up packed (Linear::packed, storage the model keeps alive; Linear::w without data), as a
+// loaded quantized folder holds them, and AWQ folds its scales into norm weights and preceding
+// layers, so that the model computes what the quantized model does and
+// WriteQuantizedModel(model, ...) writes it.
+Status QuantizeModel(Model& model, const QuantizeOptions& options, ThreadPool& pool);
 
 }  // namespace lieq

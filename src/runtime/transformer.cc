@@ -13,6 +13,13 @@ namespace lieq {
 Transformer::Transformer(const Model& model, ThreadPool& pool, const MatMulOptions& kernels)
     : model_(model), pool_(pool), kernels_(kernels), inv_freq_(model.config.RopeInvFreq()) {}
 
+void Transformer::ReleaseScratch() {
+  for (std::vector<float>* v : {&xn_, &q_, &k_, &v_, &attn_, &gate_, &up_, &out_}) {
+    *v = std::vector<float>();
+  }
+  scratch_rows_ = 0;
+}
+
 void Transformer::EnsureScratch(int64_t n) {
   if (n <= scratch_rows_) return;
   const ModelConfig& c = model_.config;

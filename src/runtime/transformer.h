@@ -48,6 +48,10 @@ class Transformer {
   // last block.
   Status Embed(std::span<const int32_t> tokens, float* x);  // x [n, d]
   void Block(int l, float* x, int64_t n, KvCache& cache, const ForwardHooks* hooks = nullptr);
+  // Frees the per-token activation buffers (n × (2d + 2·q_dim + 2·kv_dim + 2·ff) floats, 110 MB
+  // at 2048 tokens of Qwen3-0.6B) until the next call needs them: for callers that do other
+  // memory-hungry work between passes (the GPTQ solver).
+  void ReleaseScratch();
   void FinalNorm(const float* x, int64_t n, float* hidden);
 
   // logits [n, V] = hidden [n, d] · lm_headᵀ

@@ -41,14 +41,14 @@ TEST(DecodePathTest, IntegerKernelsTrackThePrefillLogits) {
   QuantizeOptions o;
   o.method = QuantMethod::kRtn;
   o.bits.assign(static_cast<size_t>(model->config.num_layers), 2);
-  Result<PackedBlocks> packed = QuantizeModel(*model, o, pool);
-  ASSERT_TRUE(packed.ok()) << packed.status().message();
+  const Status quantized = QuantizeModel(*model, o, pool);
+  ASSERT_TRUE(quantized.ok()) << quantized.message();
   QuantizationConfig qc;
   qc.method = "rtn";
   qc.bits = o.bits;
   qc.group_size = o.group_size;
   const std::string dir = testing::TempDir() + "/decode-path-q2";
-  ASSERT_TRUE(WriteQuantizedModel(*model, *packed, qc, dir, true).ok());
+  ASSERT_TRUE(WriteQuantizedModel(*model, qc, dir, true).ok());
   Result<Model> q = LoadModel(dir);
   ASSERT_TRUE(q.ok()) << q.status().message();
 

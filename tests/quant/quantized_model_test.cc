@@ -56,7 +56,6 @@ std::vector<float> Logits(const Model& model, const std::vector<int32_t>& tokens
 
 struct Quantized {
   Model model;  // the quantizer's in-memory result (dequantized F32 linears)
-  PackedBlocks packed;
   QuantizationConfig config;
 };
 
@@ -70,13 +69,13 @@ Quantized Quantize(const std::string& folder, QuantMethod method, std::vector<in
   o.awq.grid = 4;
   if (NeedsCalibration(method)) o.calibration = RandomWindows(2, 16, model->config.vocab_size);
   ThreadPool pool(2);
-  Result<PackedBlocks> packed = QuantizeModel(*model, o, pool);
-  EXPECT_TRUE(packed.ok()) << packed.status().message();
+  const Status quantized = QuantizeModel(*model, o, pool);
+  EXPECT_TRUE(quantized.ok()) << quantized.message();
   QuantizationConfig qc;
   qc.method = QuantMethodName(method);
   qc.bits = bits;
   qc.group_size = 32;
-  return {std::move(model).value(), std::move(packed).value(), qc};
+  return {std::move(model).value(), qc};
 }
 
 TEST(QuantizedModelTest, RoundTripsBitExactlyAndComputesTheSame) {
@@ -93,20 +92,21 @@ TEST(QuantizedModelTest, RoundTripsBitExactlyAndComputesTheSame) {
       }
     }
     const std::string out = dir + "/q-" + std::to_string(static_cast<int>(method));
-    ASSERT_TRUE(WriteQuantizedModel(q.model, q.packed, q.config, out, false).ok());
+    ASSERT_TRUE(WriteQuantizedModel(q.model, q.config, out, false).ok());
     Result<Model> loaded = LoadModel(out);
     ASSERT_TRUE(loaded.ok()) << loaded.status().message();
     EXPECT_EQ(loaded->source_format, "lieq-quantized");
     for (size_t l = 0; l < 2; ++l) {
       for (Projection p : kAllProjections) {
         const GroupQuantView v = loaded->weights.blocks[l].linear(p).packed;
-        const PackedLinear& e = q.packed[l][static_cast<size_t>(p)];
+        const GroupQuantView e = q.model.weights.blocks[l].linear(p).packed;
         ASSERT_EQ(v.bits, e.bits);
         ASSERT_EQ(v.rows, e.rows);
         ASSERT_EQ(v.cols, e.cols);
-        EXPECT_EQ(std::memcmp(v.codes, e.codes.data(), e.codes.size()), 0);
-        EXPECT_EQ(std::memcmp(v.scales, e.scales.data(), e.scales.size() * 2), 0);
-        EXPECT_EQ(std::memcmp(v.zeros, e.zeros.data(), e.zeros.size() * 2), 0);
+        const auto groups = static_cast<size_t>(e.rows * e.groups_per_row());
+        EXPECT_EQ(std::memcmp(v.codes, e.codes, e.rows * PackedRowBytes(e.bits, e.cols)), 0);
+        EXPECT_EQ(std::memcmp(v.scales, e.scales, groups * 2), 0);
+        EXPECT_EQ(std::memcmp(v.zeros, e.zeros, groups * 2), 0);
       }
       // Norms (rescaled by AWQ) come back exactly.
       const auto a = loaded->weights.blocks[l].attn_norm.F32();
@@ -120,19 +120,7 @@ TEST(QuantizedModelTest, RoundTripsBitExactlyAndComputesTheSame) {
     const std::vector<int32_t> few = {1, 7, 42};
     EXPECT_EQ(Logits(q.model, few), Logits(*loaded, few));
     // Writing the loaded model again reproduces the file byte for byte.
-    PackedBlocks again(2);
-    for (size_t l = 0; l < 2; ++l) {
-      for (Projection p : kAllProjections) {
-        const GroupQuantView v = loaded->weights.blocks[l].linear(p).packed;
-        PackedLinear c{v.bits, v.group_size, v.rows, v.cols, {}, {}, {}};
-        const int64_t g = v.rows * v.groups_per_row();
-        c.codes.assign(v.codes, v.codes + v.rows * PackedRowBytes(v.bits, v.cols));
-        c.scales.assign(v.scales, v.scales + g);
-        c.zeros.assign(v.zeros, v.zeros + g);
-        again[l].push_back(std::move(c));
-      }
-    }
-    ASSERT_TRUE(WriteQuantizedModel(*loaded, again, q.config, out + "-again", false).ok());
+    ASSERT_TRUE(WriteQuantizedModel(*loaded, q.config, out + "-again", false).ok());
     std::ifstream f1(out + "/model.safetensors", std::ios::binary),
         f2(out + "-again/model.safetensors", std::ios::binary);
     const std::string b1((std::istreambuf_iterator<char>(f1)), {}),
@@ -163,7 +151,7 @@ TEST(QuantizedModelTest, LowBitEmbeddingsAndHeadRoundTrip) {
     EXPECT_EQ(q.model.weights.embed.dtype, c.embed);
     EXPECT_EQ(q.model.weights.lm_head.dtype, c.head);
     const std::string out = dir + "/eh-" + std::to_string(i++);
-    ASSERT_TRUE(WriteQuantizedModel(q.model, q.packed, q.config, out, false).ok());
+    ASSERT_TRUE(WriteQuantizedModel(q.model, q.config, out, false).ok());
     Result<Model> loaded = LoadModel(out);
     ASSERT_TRUE(loaded.ok()) << loaded.status().message();
     EXPECT_EQ(loaded->config.tie_word_embeddings, c.tied);
@@ -175,11 +163,8 @@ TEST(QuantizedModelTest, LowBitEmbeddingsAndHeadRoundTrip) {
       EXPECT_EQ(reinterpret_cast<uintptr_t>(a->data) % 2, 0u);  // fp16 fields of the blocks
     }
     EXPECT_EQ(loaded->weights.embed.data == loaded->weights.lm_head.data, c.tied);
-    constexpr double kLogitTolerance = 1e-3;  // packed blocks vs their F32 values (see above)
     const std::vector<int32_t> tokens = {1, 7, 42, 99, 3, 250, 11, 12, 13, 14, 15, 16};
-    const std::vector<float> expected = Logits(q.model, tokens), actual = Logits(*loaded, tokens);
-    for (size_t k = 0; k < expected.size(); ++k)
-      ASSERT_NEAR(actual[k], expected[k], kLogitTolerance);
+    EXPECT_EQ(Logits(q.model, tokens), Logits(*loaded, tokens));  // the same packed data
   }
   // A U8 matrix whose type config.json does not name is a clear error.
   const std::string out = dir + "/eh-1";
@@ -200,10 +185,10 @@ TEST(QuantizedModelTest, LowBitEmbeddingsAndHeadRoundTrip) {
 TEST(QuantizedModelTest, RefusesToOverwriteWithoutForce) {
   const std::string dir = testing::TempDir();
   Quantized q = Quantize(MakeTiny("tiny-llama", dir + "/src"), QuantMethod::kRtn, {3, 8});
-  ASSERT_TRUE(WriteQuantizedModel(q.model, q.packed, q.config, dir + "/out", false).ok());
-  const Status again = WriteQuantizedModel(q.model, q.packed, q.config, dir + "/out", false);
+  ASSERT_TRUE(WriteQuantizedModel(q.model, q.config, dir + "/out", false).ok());
+  const Status again = WriteQuantizedModel(q.model, q.config, dir + "/out", false);
   EXPECT_EQ(again.code(), StatusCode::kAlreadyExists);
-  EXPECT_TRUE(WriteQuantizedModel(q.model, q.packed, q.config, dir + "/out", true).ok());
+  EXPECT_TRUE(WriteQuantizedModel(q.model, q.config, dir + "/out", true).ok());
   EXPECT_TRUE(LoadModel(dir + "/out").ok());
   for (const auto& entry : fs::directory_iterator(dir)) {
     EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos);
@@ -217,13 +202,13 @@ TEST(QuantizedModelTest, MismatchedPlansAreClearErrors) {
   ThreadPool pool(1);
   QuantizeOptions o;
   o.bits = {2, 2, 2};
-  Result<PackedBlocks> r = QuantizeModel(*model, o, pool);
+  Status r = QuantizeModel(*model, o, pool);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("3 blocks but the model has 2"), std::string::npos);
+  EXPECT_NE(r.message().find("3 blocks but the model has 2"), std::string::npos);
   o.bits = {2, 5};
   r = QuantizeModel(*model, o, pool);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("bits[1] = 5"), std::string::npos);
+  EXPECT_NE(r.message().find("bits[1] = 5"), std::string::npos);
   o.bits = {2, 2};
   o.group_size = 48;
   EXPECT_FALSE(QuantizeModel(*model, o, pool).ok());
@@ -231,14 +216,23 @@ TEST(QuantizedModelTest, MismatchedPlansAreClearErrors) {
   o.method = QuantMethod::kGptq;
   r = QuantizeModel(*model, o, pool);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("calibration"), std::string::npos);
+  EXPECT_NE(r.message().find("calibration"), std::string::npos);
+  // A plan that names a block the model does not hold quantized.
+  QuantizationConfig qc;
+  qc.method = "rtn";
+  qc.bits = {2, 2};
+  qc.group_size = 32;
+  r = WriteQuantizedModel(*model, qc, dir + "/unquantized", false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.message().find("the layer is not quantized"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/unquantized"));
 }
 
 TEST(QuantizedModelTest, CorruptedFilesAreClearErrors) {
   const std::string dir = testing::TempDir();
   Quantized q = Quantize(MakeTiny("tiny-qwen3", dir + "/src"), QuantMethod::kRtn, {2, 3});
   const std::string out = dir + "/out";
-  ASSERT_TRUE(WriteQuantizedModel(q.model, q.packed, q.config, out, false).ok());
+  ASSERT_TRUE(WriteQuantizedModel(q.model, q.config, out, false).ok());
   auto edit_config = [&](const std::function<void(nlohmann::json&)>& edit) {
     std::ifstream in(out + "/config.json");
     nlohmann::json j = nlohmann::json::parse(in);

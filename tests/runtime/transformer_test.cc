@@ -66,7 +66,8 @@ TEST_P(TransformerArchTest, IncrementalDecodingMatchesPrefill) {
     ASSERT_TRUE(t.Forward(std::span(kTokens).subspan(i, 1), cache, hidden.data()).ok());
     t.Logits(hidden.data(), 1, logits.data());
     for (int64_t v = 0; v < c.vocab_size; ++v) {
-      ASSERT_NEAR(logits[v], prefill[i * c.vocab_size + v], kDecodeVsPrefillTolerance) << "position " << i;
+      ASSERT_NEAR(logits[v], prefill[i * c.vocab_size + v], kDecodeVsPrefillTolerance)
+          << "position " << i;
     }
   }
 }
@@ -84,6 +85,28 @@ TEST_P(TransformerArchTest, SkippedBlocksAreIdentity) {
 INSTANTIATE_TEST_SUITE_P(Archs, TransformerArchTest,
                          ::testing::Values(Arch::kLlama, Arch::kQwen2, Arch::kQwen3),
                          [](const auto& info) { return std::string(ArchGgufName(info.param)); });
+
+// Block-by-block passes (every window through block l, then l+1) may share one layer of KV
+// storage: the hidden states match a per-block cache bit for bit.
+TEST(TransformerTest, BlockByBlockWithASharedKvLayerMatchesPerBlockCache) {
+  const Model model = MakeRandomModel(TinyConfig(Arch::kQwen3), 4);
+  const ModelConfig& c = model.config;
+  ThreadPool pool(2);
+  Transformer t(model, pool);
+  const auto n = static_cast<int64_t>(kTokens.size());
+  std::vector<float> x(static_cast<size_t>(n * c.hidden_size));
+  ASSERT_TRUE(t.Embed(kTokens, x.data()).ok());
+  std::vector<float> per_block = x, shared = x;
+  KvCache cache(c, n);
+  KvCache one = KvCache::SharedAcrossBlocks(c, n);
+  EXPECT_EQ(one.keys(0), one.keys(static_cast<int>(c.num_layers) - 1));
+  for (int l = 0; l < static_cast<int>(c.num_layers); ++l) {
+    t.Block(l, per_block.data(), n, cache);
+    t.Block(l, shared.data(), n, one);
+  }
+  EXPECT_EQ(per_block, shared);
+  EXPECT_NE(per_block, x);
+}
 
 TEST(TransformerTest, Llama3RopeScalingMatchesReference) {
   ModelConfig c = TinyConfig(Arch::kLlama);
@@ -112,7 +135,9 @@ TEST(TransformerTest, HookSeesEveryLinearInput) {
   hooks.linear_input = [&](int block, Projection p, const float*, int64_t n, int64_t in) {
     ++calls[block * 7 + static_cast<int>(p)];
     EXPECT_EQ(n, static_cast<int64_t>(kTokens.size()));
-    const int64_t want = p == Projection::kO ? c.q_dim() : p == Projection::kDown ? c.intermediate_size : c.hidden_size;
+    const int64_t want = p == Projection::kO      ? c.q_dim()
+                         : p == Projection::kDown ? c.intermediate_size
+                                                  : c.hidden_size;
     EXPECT_EQ(in, want) << ProjectionName(p);
   };
   EngineLogits(model, kTokens, 2, &hooks);
