@@ -19,7 +19,7 @@ Gram Gram::FromMatrix(std::vector<double> matrix, int64_t dim) {
 }
 
 void Gram::Add(const float* x, int64_t n, ThreadPool* pool) {
-  AccumulateXtX(x, n, dim_, scratch_, c_.data(), pool);  // the upper triangle
+  AccumulateXtX(x, n, dim_, c_.data(), pool);  // the upper triangle
   tokens_ += n;
   symmetric_ = false;
   factor_.clear();

@@ -46,7 +46,6 @@ class Gram {
   bool symmetric_ = true;       // lower triangle mirrors the upper one
   std::vector<double> c_;       // [dim, dim]; Add fills the upper triangle
   std::vector<double> factor_;  // [dim, dim] or empty
-  std::vector<float> scratch_;  // [dim, dim] one call's XᵀX
 };
 
 }  // namespace lieq

@@ -10,12 +10,11 @@
 namespace lieq {
 
 // upper [dim, dim] (row-major, upper triangle only) += Xᵀ·X for x [n, dim]. The batch is
-// summed in float (scratch [dim, dim] reused across calls) and added to the double total, so a
-// batch of ≤ a few thousand rows loses nothing that matters while sums across batches stay
-// exact. The triangle is cut into fixed 256 × 256 tiles, each one single-threaded BLAS call run
-// by one pool thread: every element is the same sum whatever the thread count (OpenBLAS's own
-// threading changes the rounding with it).
-void AccumulateXtX(const float* x, int64_t n, int64_t dim, std::vector<float>& scratch,
-                   double* upper, ThreadPool* pool);
+// summed in float and added to the double total, so a batch of ≤ a few thousand rows loses
+// nothing that matters while sums across batches stay exact. The triangle is cut into fixed
+// 256 × 256 tiles, each one single-threaded BLAS call into a tile-sized float buffer, run by
+// whichever pool thread is free: every element is the same sum whatever the thread count
+// (OpenBLAS's own threading changes the rounding with it).
+void AccumulateXtX(const float* x, int64_t n, int64_t dim, double* upper, ThreadPool* pool);
 
 }  // namespace lieq

@@ -13,7 +13,7 @@ HessianAccumulator::HessianAccumulator(int64_t in)
 
 void HessianAccumulator::Add(const float* x, int64_t n, ThreadPool* pool) {
   if (n <= 0) return;
-  AccumulateXtX(x, n, in_, scratch_, gram_.data(), pool);
+  AccumulateXtX(x, n, in_, gram_.data(), pool);
   for (int64_t t = 0; t < n; ++t) {
     for (int64_t c = 0; c < in_; ++c) abs_sum_[c] += std::fabs(x[t * in_ + c]);
   }
@@ -27,6 +27,16 @@ std::vector<double> HessianAccumulator::Hessian() const {
     for (int64_t j = i; j < in_; ++j) {
       h[i * in_ + j] = h[j * in_ + i] = scale * gram_[i * in_ + j];
     }
+  }
+  return h;
+}
+
+std::vector<double> HessianAccumulator::TakeHessian() {
+  std::vector<double> h = std::move(gram_);
+  gram_.clear();
+  const double scale = samples_ > 0 ? 2.0 / static_cast<double>(samples_) : 0.0;
+  for (int64_t i = 0; i < in_; ++i) {
+    for (int64_t j = i; j < in_; ++j) h[i * in_ + j] = h[j * in_ + i] = scale * h[i * in_ + j];
   }
   return h;
 }

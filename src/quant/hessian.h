@@ -20,6 +20,9 @@ class HessianAccumulator {
   int64_t samples() const { return samples_; }
   // H [in, in] = 2·XᵀX / N (full symmetric, row-major).
   std::vector<double> Hessian() const;
+  // The same, made from the sums in place (no second [in, in] matrix at the peak of a block);
+  // the accumulator is empty afterwards.
+  std::vector<double> TakeHessian();
   // [in] mean over tokens of |x_c|.
   std::vector<double> MeanAbs() const;
 
@@ -28,7 +31,6 @@ class HessianAccumulator {
   int64_t samples_ = 0;
   std::vector<double> gram_;     // [in, in] Σ xᵀx, upper triangle kept
   std::vector<double> abs_sum_;  // [in]
-  std::vector<float> scratch_;   // [in, in] one call's XᵀX
 };
 
 }  // namespace lieq

@@ -287,8 +287,9 @@ Status QuantizeModel(Model& model, const QuantizeOptions& options, ThreadPool& p
     std::vector<std::vector<double>> hessians;
     if (calibrate) {
       stats = calibrator.Collect(l);
-      for (const HessianAccumulator& s : stats) hessians.push_back(s.Hessian());
-      if (!awq) stats = {};  // only AWQ reads them again: free their sums before the solver
+      for (HessianAccumulator& s : stats) {  // AWQ reads the accumulators again; GPTQ does not
+        hessians.push_back(awq ? s.Hessian() : s.TakeHessian());
+      }
     }
     report.calib_seconds = Seconds(start);
     start = std::chrono::steady_clock::now();

@@ -150,6 +150,7 @@ TEST(HessianTest, SameBitsForEveryBlasThreadCount) {
     const std::vector<double> h = acc.Hessian();
     if (first.empty()) first = h;
     EXPECT_EQ(h, first) << threads << " threads";
+    EXPECT_EQ(acc.TakeHessian(), h);  // in place: the same values
   }
 }
 
