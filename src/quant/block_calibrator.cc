@@ -38,10 +38,14 @@ BlockCalibrator::BlockCalibrator(const Model& model, ThreadPool& pool,
       windows_(windows) {}
 
 Status BlockCalibrator::Embed() {
-  x_.resize(windows_.size());
+  window_floats_ =
+      windows_.empty() ? 0 : windows_[0].size() * static_cast<size_t>(model_.config.hidden_size);
+  x_.resize(windows_.size() * window_floats_);
   for (size_t s = 0; s < windows_.size(); ++s) {
-    x_[s].resize(windows_[s].size() * static_cast<size_t>(model_.config.hidden_size));
-    LIEQ_RETURN_IF_ERROR(transformer_.Embed(windows_[s], x_[s].data()));
+    if (windows_[s].size() != windows_[0].size()) {
+      return InvalidArgument("calibration windows must be of one length");
+    }
+    LIEQ_RETURN_IF_ERROR(transformer_.Embed(windows_[s], Window(s)));
   }
   return Status::Ok();
 }
@@ -58,8 +62,8 @@ std::vector<HessianAccumulator> BlockCalibrator::Collect(int l) {
       stats[SiteOf(p)].Add(x, n, &pool_);
     }
   };
-  for (size_t s = 0; s < x_.size(); ++s) {
-    scratch_ = x_[s];
+  for (size_t s = 0; s < windows_.size(); ++s) {
+    scratch_.assign(Window(s), Window(s) + window_floats_);
     transformer_.Block(l, scratch_.data(), static_cast<int64_t>(windows_[s].size()), cache_,
                        &hooks);
   }
@@ -70,8 +74,8 @@ std::vector<HessianAccumulator> BlockCalibrator::Collect(int l) {
 }
 
 void BlockCalibrator::Propagate(int l) {
-  for (size_t s = 0; s < x_.size(); ++s) {
-    transformer_.Block(l, x_[s].data(), static_cast<int64_t>(windows_[s].size()), cache_);
+  for (size_t s = 0; s < windows_.size(); ++s) {
+    transformer_.Block(l, Window(s), static_cast<int64_t>(windows_[s].size()), cache_);
   }
 }
 
