@@ -19,7 +19,9 @@
 #            whole model with --gptq-full-samples windows of 2048 (default 16; 0 skips it), whose
 #            peak is then extrapolated to the default 128 windows by adding the residual streams
 #            of the missing windows (windows × 2048 × hidden × 4 bytes: the only part of the peak
-#            that grows with the windows).
+#            that grows with the windows). An upper bound: the growth is added to the overall
+#            peak, which may be the writing phase that does not grow; bench/rss_timeline.sh
+#            splits the two (docs/BENCHMARKS.md).
 # Output: a Markdown table on stdout; raw lines in WORK/memory.txt.
 set -euo pipefail
 
@@ -117,6 +119,6 @@ for line in open(sys.argv[1]):
     full = re.fullmatch(r"quantize-gptq-(\d+)x2048", cmd)
     if full and int(full.group(1)) < 128:  # the residual streams of the missing windows
         rss += (128 - int(full.group(1))) * 2048 * hidden * 4
-        print(f"| quantize-gptq-128x2048 (extrapolated) | {model} | {int(size) / 1e6:.0f} MB | "
+        print(f"| quantize-gptq-128x2048 (extrapolated, upper bound) | {model} | {int(size) / 1e6:.0f} MB | "
               f"{rss / 1e6:.0f} MB | {rss / int(size):.2f} | |")
 EOF
