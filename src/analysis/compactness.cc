@@ -160,7 +160,6 @@ void MeasureBlockSpectra(const ModelConfig& c, const BlockWeights& bw, int block
       head_grams.push_back(grams.at(Input::kAttentionOutput).SubBlock(h * hd, hd));
     }
   }
-  for (auto& [in, gram] : grams) gram.matrix();  // symmetric before the threads read it
 
   // Pass 1: weights and twins in float, Grams (and factors) in float.
   std::map<Input, GramF32> grams_f32;

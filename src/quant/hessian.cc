@@ -21,19 +21,16 @@ void HessianAccumulator::Add(const float* x, int64_t n, ThreadPool* pool) {
 }
 
 std::vector<double> HessianAccumulator::Hessian() const {
-  std::vector<double> h(gram_.size());
-  const double scale = samples_ > 0 ? 2.0 / static_cast<double>(samples_) : 0.0;
-  for (int64_t i = 0; i < in_; ++i) {
-    for (int64_t j = i; j < in_; ++j) {
-      h[i * in_ + j] = h[j * in_ + i] = scale * gram_[i * in_ + j];
-    }
-  }
-  return h;
+  return HessianOf(std::vector<double>(gram_));
 }
 
 std::vector<double> HessianAccumulator::TakeHessian() {
-  std::vector<double> h = std::move(gram_);
+  std::vector<double> sums = std::move(gram_);
   gram_.clear();
+  return HessianOf(std::move(sums));
+}
+
+std::vector<double> HessianAccumulator::HessianOf(std::vector<double> h) const {
   const double scale = samples_ > 0 ? 2.0 / static_cast<double>(samples_) : 0.0;
   for (int64_t i = 0; i < in_; ++i) {
     for (int64_t j = i; j < in_; ++j) h[i * in_ + j] = h[j * in_ + i] = scale * h[i * in_ + j];

@@ -27,6 +27,9 @@ class HessianAccumulator {
   std::vector<double> MeanAbs() const;
 
  private:
+  // 2·C/N from the sums C (upper triangle read), both triangles filled.
+  std::vector<double> HessianOf(std::vector<double> sums) const;
+
   int64_t in_;
   int64_t samples_ = 0;
   std::vector<double> gram_;     // [in, in] Σ xᵀx, upper triangle kept
