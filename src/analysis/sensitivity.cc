@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "analysis/calibration.h"
+#include "core/half.h"
 #include "runtime/kv_cache.h"
 
 namespace lieq {
@@ -189,9 +190,12 @@ Result<SensitivityResult> MeasureSensitivity(Model& model, ThreadPool& pool,
 
   for (int l = 0; l <= last_measured; ++l) {
     BlockWeights& block = model.weights.blocks[static_cast<size_t>(l)];
+    // The quantizer sees its inputs as quantize's calibration holds them between blocks
+    // (quant/block_calibrator.h): rounded to BF16.
     const auto run_block = [&](const ForwardHooks& hooks) {
       for (int64_t s = 0; s < S; ++s) {
-        std::copy_n(x.begin() + s * seq * d, seq * d, window.begin());
+        std::transform(x.begin() + s * seq * d, x.begin() + (s + 1) * seq * d, window.begin(),
+                       RoundToBf16);
         t.Block(l, window.data(), seq, cache, &hooks);
       }
     };

@@ -22,6 +22,8 @@ inline uint16_t F32ToBf16(float f) {
   return static_cast<uint16_t>(bits >> 16);
 }
 
+inline float RoundToBf16(float f) { return Bf16ToF32(F32ToBf16(f)); }
+
 // The compiler's IEEE half type; conversions round to nearest even. GCC 12 has _Float16 in C++
 // on x86-64 but not on aarch64, whose __fp16 is IEEE binary16 by default.
 #if defined(__aarch64__) && !defined(__clang__)

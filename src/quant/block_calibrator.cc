@@ -1,5 +1,7 @@
 #include "quant/block_calibrator.h"
 
+#include "core/half.h"
+
 namespace lieq {
 
 Site SiteOf(Projection p) {
@@ -37,15 +39,28 @@ BlockCalibrator::BlockCalibrator(const Model& model, ThreadPool& pool,
           model.config, windows.empty() ? 1 : static_cast<int64_t>(windows[0].size()))),
       windows_(windows) {}
 
+void BlockCalibrator::Load(size_t s) {
+  scratch_.resize(window_values_);
+  const uint16_t* x = x_.data() + s * window_values_;
+  for (size_t i = 0; i < window_values_; ++i) scratch_[i] = Bf16ToF32(x[i]);
+}
+
+void BlockCalibrator::Store(size_t s) {
+  uint16_t* x = x_.data() + s * window_values_;
+  for (size_t i = 0; i < window_values_; ++i) x[i] = F32ToBf16(scratch_[i]);
+}
+
 Status BlockCalibrator::Embed() {
-  window_floats_ =
+  window_values_ =
       windows_.empty() ? 0 : windows_[0].size() * static_cast<size_t>(model_.config.hidden_size);
-  x_.resize(windows_.size() * window_floats_);
+  x_.resize(windows_.size() * window_values_);
+  scratch_.resize(window_values_);
   for (size_t s = 0; s < windows_.size(); ++s) {
     if (windows_[s].size() != windows_[0].size()) {
       return InvalidArgument("calibration windows must be of one length");
     }
-    LIEQ_RETURN_IF_ERROR(transformer_.Embed(windows_[s], Window(s)));
+    LIEQ_RETURN_IF_ERROR(transformer_.Embed(windows_[s], scratch_.data()));
+    Store(s);
   }
   return Status::Ok();
 }
@@ -63,7 +78,7 @@ std::vector<HessianAccumulator> BlockCalibrator::Collect(int l) {
     }
   };
   for (size_t s = 0; s < windows_.size(); ++s) {
-    scratch_.assign(Window(s), Window(s) + window_floats_);
+    Load(s);
     transformer_.Block(l, scratch_.data(), static_cast<int64_t>(windows_[s].size()), cache_,
                        &hooks);
   }
@@ -75,7 +90,9 @@ std::vector<HessianAccumulator> BlockCalibrator::Collect(int l) {
 
 void BlockCalibrator::Propagate(int l) {
   for (size_t s = 0; s < windows_.size(); ++s) {
-    transformer_.Block(l, Window(s), static_cast<int64_t>(windows_[s].size()), cache_);
+    Load(s);
+    transformer_.Block(l, scratch_.data(), static_cast<int64_t>(windows_[s].size()), cache_);
+    Store(s);
   }
 }
 

@@ -24,6 +24,9 @@ constexpr double kSamePathRelativeTolerance = 1e-6;
 // GPTQ's weights depend on the float Hessian, summed by BLAS with one thread here and with the
 // library's default in QuantizeModel; GPTQ amplifies that rounding (measured 6.5e-6).
 constexpr double kGptqSamePathRelativeTolerance = 1e-4;
+// quantize keeps the calibration streams in BF16 between blocks (quant/block_calibrator.h); the
+// measurement rounds its FP stream to BF16 only where the quantizer reads it. Measured: 0.6 %.
+constexpr double kGptqBf16StreamRelativeTolerance = 0.03;
 // An identity "quantizer": the logits are bit-identical to the reference's, so every KL term is
 // exactly 0.
 constexpr double kIdentityKlTolerance = 0;
@@ -112,8 +115,13 @@ TEST_F(BlockQuantizerTest, RtnKlEqualsAFullPassOfTheModelWithOnlyThatBlockQuanti
 
 TEST_F(BlockQuantizerTest, GptqKlEqualsAFullPassWithHessiansFromFullPrecisionInputs) {
   const SensitivityResult r = Measure("gptq", {3});
-  const double want = FullPassKl(QuantMethod::kGptq, 1, 3);
-  EXPECT_NEAR(r.kl[1][0], want, kGptqSamePathRelativeTolerance * want);
+  // Block 0: both see the embeddings rounded to BF16.
+  const double want0 = FullPassKl(QuantMethod::kGptq, 0, 3);
+  EXPECT_NEAR(r.kl[0][0], want0, kGptqSamePathRelativeTolerance * want0);
+  // Block 1: the quantizer's stream was rounded at every block boundary before it, the
+  // measurement's once.
+  const double want1 = FullPassKl(QuantMethod::kGptq, 1, 3);
+  EXPECT_NEAR(r.kl[1][0], want1, kGptqBf16StreamRelativeTolerance * want1);
   EXPECT_NE(r.method.find("gptq g32"), std::string::npos);
 }
 
