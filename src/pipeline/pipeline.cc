@@ -377,6 +377,7 @@ QuantizeOptions MakeQuantizeOptions(const PipelineOptions& o, const BitPlan& pla
   options.rtn_clip.search = o.rtn_clip;
   options.gptq.damp = o.damp;
   options.gptq.act_order = o.act_order;
+  options.calibration_kernels.fast_prefill = o.fast_calibration;
   options.awq.grid = o.awq_grid;
   options.calibration = std::move(calib.windows);
   return options;
@@ -395,7 +396,8 @@ nlohmann::json QuantizeDetails(const PipelineOptions& o, const BitPlan& plan,
                               {"documents", o.calib_docs},
                               {"samples", o.calib_samples},
                               {"seq_len", calib.seq_len},
-                              {"seed", o.seed}};
+                              {"seed", o.seed},
+                              {"kernels", o.fast_calibration ? "fast" : "exact"}};
   }
   if (o.method == QuantMethod::kGptq || o.method == QuantMethod::kAwqGptq) {
     details["gptq"] = {

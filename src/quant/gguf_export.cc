@@ -195,7 +195,7 @@ Result<GgufExportReport> ExportGguf(Model& model, const QuantizeOptions& quant,
   ModelConfig& c = model.config;
   LIEQ_RETURN_IF_ERROR(CheckOptions(quant, options, c));
   const bool gptq = quant.method == QuantMethod::kGptq;
-  BlockCalibrator calibrator(model, pool, quant.calibration);
+  BlockCalibrator calibrator(model, pool, quant.calibration, quant.calibration_kernels);
   if (gptq) LIEQ_RETURN_IF_ERROR(calibrator.Embed());
 
   // [block][projection]: the GGUF bytes, installed once every block is done (until then the

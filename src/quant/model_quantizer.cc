@@ -116,13 +116,15 @@ void WarnOf(const QuantizeOptions& options, const std::string& message) {
 
 std::vector<uint64_t> BlockCacheKeys(Model& model, const QuantizeOptions& o) {
   CacheHasher base;
-  base.Str("lieq block cache 1").Str(o.cache_salt).Str(QuantMethodName(o.method));
+  // 2: calibration streams kept in BF16 between blocks.
+  base.Str("lieq block cache 2").Str(o.cache_salt).Str(QuantMethodName(o.method));
   base.U64(static_cast<uint64_t>(o.group_size));
   base.U64(o.rtn_clip.search)
       .U64(static_cast<uint64_t>(o.rtn_clip.steps))
       .F64(o.rtn_clip.max_shrink);
   base.F64(o.gptq.damp).U64(static_cast<uint64_t>(o.gptq.block_size)).U64(o.gptq.act_order);
   base.U64(static_cast<uint64_t>(o.awq.grid));
+  base.U64(o.calibration_kernels.fast_prefill);
   base.U64(o.calibration.size());
   for (const auto& window : o.calibration) {
     base.Bytes(window.data(), window.size() * sizeof(int32_t));
@@ -224,7 +226,7 @@ Status QuantizeModel(Model& model, const QuantizeOptions& options, ThreadPool& p
   const bool calibrate = NeedsCalibration(options.method);
   const bool awq = options.method == QuantMethod::kAwq || options.method == QuantMethod::kAwqGptq;
   const bool gptq = options.method == QuantMethod::kGptq || options.method == QuantMethod::kAwqGptq;
-  BlockCalibrator calibrator(model, pool, options.calibration);
+  BlockCalibrator calibrator(model, pool, options.calibration, options.calibration_kernels);
   if (calibrate) LIEQ_RETURN_IF_ERROR(calibrator.Embed());
 
   std::optional<BlockCache> cache;

@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "core/thread_pool.h"
 #include "io/quantized_model.h"
+#include "kernels/matmul.h"
 #include "model/model.h"
 #include "quant/awq.h"
 #include "quant/gptq.h"
@@ -41,6 +42,9 @@ struct QuantizeOptions {
   GptqOptions gptq;
   AwqOptions awq;
   std::vector<std::vector<int32_t>> calibration;  // windows of tokens (GPTQ/AWQ)
+  // Kernels of the calibration forward passes: exact float activations (default), or
+  // fast_prefill's BF16 / int8 GEMMs where the CPU has them (kernels/matmul.h).
+  MatMulOptions calibration_kernels;
   std::function<void(const BlockReport&)> progress;
   // Resume cache (quant/block_cache.h): when set, every finished block is stored in this folder
   // and a rerun with the same inputs loads it instead of quantizing it again. `cache_salt`
