@@ -37,12 +37,17 @@ uint64_t ExpectedOutputBytes(const Model& model, const BitPlan& plan) {
   return static_cast<uint64_t>(bytes + other * sizes.stored_bits / 8);
 }
 
-// Working memory: calibration activations and the two widest Hessians.
+// Working memory: calibration activations and the two widest Hessians (an estimate for the
+// preflight's warning, not a bound).
 MemoryNeed QuantizeNeed(const PipelineOptions& p, const ModelConfig& c, uint64_t file_bytes) {
   const int64_t seq = p.calib_seq > 0 ? p.calib_seq : 2048;
   const uint64_t tokens =
       NeedsCalibration(p.method) ? static_cast<uint64_t>(p.calib_samples * seq) : 0;
-  const uint64_t activations = 2 * tokens * static_cast<uint64_t>(c.hidden_size) * 4;
+  // The BF16 residual streams of every window, and one window's float activations in flight.
+  const uint64_t activations =
+      tokens * static_cast<uint64_t>(c.hidden_size) * 2 +
+      (tokens > 0 ? static_cast<uint64_t>(seq) * static_cast<uint64_t>(c.intermediate_size) * 4 * 4
+                  : 0);
   const uint64_t widest = static_cast<uint64_t>(std::max(c.hidden_size, c.intermediate_size));
   const uint64_t hessians = NeedsCalibration(p.method) ? 2 * widest * widest * 8 : 0;
   return {file_bytes, activations + hessians,
