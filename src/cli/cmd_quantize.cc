@@ -59,9 +59,6 @@ MemoryNeed QuantizeNeed(const PipelineOptions& p, const ModelConfig& c, uint64_t
 Status RunQuantize(QuantizeCliOptions& o) {
   PipelineOptions& p = o.pipeline;
   LIEQ_ASSIGN_OR_RETURN(p.method, ParseQuantMethod(o.method));
-  if (o.calib_kernels != "exact" && o.calib_kernels != "fast") {
-    return InvalidArgument("--calib-kernels must be exact or fast, got '" + o.calib_kernels + "'");
-  }
   p.fast_calibration = o.calib_kernels == "fast";
   OutputFormat format;
   if (!ResolveOutputFormat(p.format, p.out, &format)) {
@@ -162,7 +159,8 @@ void RegisterQuantize(CLI::App& root, Status& result) {
   app->add_option("--calib-kernels", o->calib_kernels,
                   "GPTQ/AWQ calibration passes: exact (float activations) | fast (the BF16 / int8 "
                   "GEMMs of generate's prefill where the CPU has them; activations rounded) "
-                  "(default fast)");
+                  "(default fast)")
+      ->check(CLI::IsMember({"exact", "fast"}));
   app->add_option("--damp", p.damp,
                   "GPTQ dampening, fraction of the mean Hessian diagonal (default 0.01)")
       ->check(CLI::Range(0.0, 1.0));
